@@ -1,0 +1,51 @@
+import Configuration
+import Foundation
+import Logging
+import Postgres
+
+/// Every setting the service reads, with its key and default. Keys map to environment variables by
+/// upper-casing and replacing dots with underscores (`database.pool.size` → `DATABASE_POOL_SIZE`).
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var maxBodyBytes: Int
+    public var logLevel: Logger.Level
+    /// libpq URL or conninfo string for the service role; nil means "use PG* variables or the embedded cluster".
+    public var databaseURL: String?
+    /// For `migrate`: the owner's connection (defaults to `databaseURL`).
+    public var databaseOwnerURL: String?
+    public var databaseName: String
+    public var poolSize: Int
+    public var acquireTimeoutMilliseconds: Int
+    public var statementTimeoutMilliseconds: Int
+    public var embeddedDirectory: String
+    public var migrateOnStart: Bool?
+    public var sqlDirectory: String?
+
+    public init(reader: ConfigReader) {
+        host = reader.string(forKey: "http.host", default: "127.0.0.1")
+        port = reader.int(forKey: "http.port", default: 8080)
+        maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 64 * 1024)
+        logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+        databaseURL = reader.string(forKey: "database.url", isSecret: true)
+        databaseOwnerURL = reader.string(forKey: "database.ownerUrl", isSecret: true)
+        databaseName = reader.string(forKey: "database.name", default: "patron_services")
+        poolSize = reader.int(forKey: "database.pool.size", default: 2 * ProcessInfo.processInfo.activeProcessorCount + 2)
+        acquireTimeoutMilliseconds = reader.int(forKey: "database.pool.acquireTimeoutMs", default: 5_000)
+        statementTimeoutMilliseconds = reader.int(forKey: "database.statementTimeoutMs", default: 15_000)
+        embeddedDirectory = reader.string(forKey: "database.embedded.directory", default: ".data/postgres")
+        migrateOnStart = reader.bool(forKey: "database.migrateOnStart")
+        sqlDirectory = reader.string(forKey: "sql.directory")
+    }
+
+    /// True when libpq's own environment names a server (so nothing embedded is started).
+    public static var libpqEnvironmentConfigured: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"].contains { environment[$0] != nil }
+    }
+
+    func poolConfiguration(_ connection: PostgresConfiguration) -> PostgresPool.Configuration {
+        PostgresPool.Configuration(
+            connection: connection, maxConnections: poolSize, acquireTimeout: .milliseconds(acquireTimeoutMilliseconds))
+    }
+}

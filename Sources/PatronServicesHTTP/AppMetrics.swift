@@ -1,0 +1,42 @@
+import Postgres
+import Prometheus
+
+/// The service's Prometheus metrics, held in its own registry (not the process-global MetricsSystem,
+/// so that tests can build many applications in one process).
+public final class AppMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    public init() {}
+
+    func recordRequest(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "http_requests_total", helpText: "HTTP requests by method, route and status."), labels: [("method", method), ("route", route), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(metricName: "http_request_duration_seconds", helpText: "HTTP request latency."), labels: [("method", method), ("route", route), ("status", String(status))],
+            buckets: Self.latencyBuckets
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Prometheus text exposition, with the pool's gauges read at scrape time.
+    func render(pool: PostgresPool?) -> String {
+        if let statistics = pool?.statistics {
+            registry.makeGauge(name: "db_pool_connections", labels: [("state", "in_use")]).set(Int64(statistics.inUse))
+            registry.makeGauge(name: "db_pool_connections", labels: [("state", "idle")]).set(Int64(statistics.idle))
+            registry.makeGauge(name: "db_pool_waiters").set(Int64(statistics.waiters))
+            registry.makeGauge(name: "db_pool_connections_opened").set(Int64(statistics.opened))
+        }
+        return String(decoding: registry.emitToBuffer(), as: UTF8.self)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

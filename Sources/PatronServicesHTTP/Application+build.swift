@@ -1,0 +1,48 @@
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import PatronServices
+import Postgres
+import ServiceLifecycle
+
+/// Builds the whole application from configuration: database (embedded or configured), pool,
+/// middleware, routes. Tests call this with an in-memory configuration.
+public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+    let configuration = AppConfiguration(reader: reader)
+    var logger = Logger(label: "patron-services")
+    logger.logLevel = configuration.logLevel
+    let database = try await DatabaseProvider.resolve(configuration, logger: logger)
+    let pool = PostgresPool(configuration: configuration.poolConfiguration(database.app), logger: logger)
+    let metrics = AppMetrics()
+    let routes = RouteTable()
+    let router = try buildRouter(configuration: configuration, pool: pool, metrics: metrics, routes: routes)
+
+    var services: [any Service] = []
+    if let cluster = database.embedded, database.startedEmbedded {
+        services.append(EmbeddedClusterService(cluster: cluster, logger: logger))
+    }
+    services.append(pool)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "patron-services"),
+        services: services,
+        logger: logger)
+}
+
+func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: AppMetrics, routes: RouteTable) throws
+    -> Router<AppRequestContext>
+{
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        RequestIDMiddleware()
+        MetricsMiddleware(metrics: metrics)
+        LogRequestsMiddleware(.debug)
+        ProblemMiddleware(routes: routes)
+        BodyLimitMiddleware(limit: configuration.maxBodyBytes)
+    }
+    let system = Endpoints(table: routes, prefix: "")
+    SystemController(pool: pool, metrics: metrics, openAPI: try OpenAPIDocument.text()).register(system)
+    router.addRoutes(system.collection)
+    return router
+}

@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+
+/// A controller's routes: a Hummingbird `RouteCollection` that also records each route in the
+/// ``RouteTable`` (method, path, roles) so the contract and the 405 answers stay in step with the code.
+public struct Endpoints {
+    public let collection = RouteCollection(context: AppRequestContext.self)
+    let table: RouteTable
+    let prefix: String
+
+    init(table: RouteTable, prefix: String) {
+        self.table = table
+        self.prefix = prefix
+    }
+
+    /// Registers `handler` for `method` on `path` (Hummingbird syntax, `:id` for parameters).
+    @discardableResult
+    public func on(
+        _ method: HTTPRequest.Method, _ path: String, roles: [String] = [],
+        use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
+    ) -> Self {
+        collection.on(RouterPath(path), method: method, use: handler)
+        let full = (prefix + (path.isEmpty ? "" : "/" + path)).split(separator: "/").map { segment in
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }
+        table.add(.init(method: method, path: "/" + full.joined(separator: "/"), roles: roles))
+        return self
+    }
+}

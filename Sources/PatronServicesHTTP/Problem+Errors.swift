@@ -1,0 +1,72 @@
+import HTTPTypes
+import Hummingbird
+import Postgres
+
+extension Problem {
+    /// The problem a thrown error stands for, or nil when it is a bug (answered 500).
+    ///
+    /// SQL functions report rule violations with `raise exception ... using errcode = 'PSxxx'` where
+    /// `xxx` is the HTTP status, the message is the stable code and the detail the human text; the hint,
+    /// when present, names the offending fields as `field:code` pairs separated by commas.
+    static func from(_ error: any Error) -> Problem? {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as PostgresError:
+            return from(postgres: error)
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge:
+                return Problem(.contentTooLarge, code: "payload_too_large", detail: "The request body is larger than allowed.")
+            case .notFound:
+                return .notFound()
+            default:
+                return Problem(error.status, code: error.status.code < 500 ? "bad_request" : "unavailable",
+                    detail: error.body ?? error.status.reasonPhrase)
+            }
+        case is CancellationError:
+            return Problem(.serviceUnavailable, code: "cancelled", detail: "The request was cancelled.")
+        default:
+            return nil
+        }
+    }
+
+    static func from(postgres error: PostgresError) -> Problem? {
+        switch error.kind {
+        case .poolTimeout, .poolClosed, .connectionFailed, .connectionClosed:
+            return Problem(.serviceUnavailable, code: "database_unavailable", detail: "The database is not reachable; retry shortly.",
+                headers: [.retryAfter: "1"])
+        case .cancelled:
+            return Problem(.serviceUnavailable, code: "query_timeout", detail: "The database took too long to answer.")
+        case .decoding, .client:
+            return nil
+        case .server:
+            break
+        }
+        guard let state = error.sqlState else { return nil }
+        if state.errorClass == "PS", let status = Int(state.rawValue.dropFirst(2)), (400..<500).contains(status) {
+            let errors = (error.hint ?? "").split(separator: ",").compactMap { pair -> FieldError? in
+                let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { return nil }
+                return FieldError(field: parts[0], code: parts[1], message: error.detail ?? error.message)
+            }
+            return Problem(HTTPResponse.Status(code: status), code: error.message, detail: error.detail ?? error.message, errors: errors)
+        }
+        switch state {
+        case .uniqueViolation:
+            return Problem(.conflict, code: "conflict", detail: "It already exists (\(error.constraint ?? "unique")).")
+        case .foreignKeyViolation:
+            return Problem(.unprocessableContent, code: "unknown_reference", detail: "It refers to something that does not exist (\(error.constraint ?? "reference")).")
+        case .checkViolation, .notNullViolation, .exclusionViolation:
+            return Problem(.unprocessableContent, code: "constraint_violated", detail: "It breaks a rule (\(error.constraint ?? state.rawValue)).")
+        case .invalidTextRepresentation, SQLState("22003"), SQLState("22007"), SQLState("22008"), SQLState("22023"):
+            return Problem(.badRequest, code: "invalid_value", detail: "A value has the wrong form.")
+        case .serializationFailure, .deadlockDetected, .lockNotAvailable:
+            return Problem(.conflict, code: "concurrent_update", detail: "Someone else changed it at the same time; retry.")
+        case .insufficientPrivilege:
+            return Problem(.forbidden, code: "forbidden", detail: "Not allowed.")
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+
+/// Liveness, readiness, metrics and the API contract.
+struct SystemController {
+    let pool: PostgresPool
+    let metrics: AppMetrics
+    let openAPI: String
+
+    func register(_ endpoints: Endpoints) {
+        endpoints.on(.get, "health") { _, _ in
+            try JSONResponse.make(["status": "ok"])
+        }
+        endpoints.on(.get, "ready") { _, context in
+            do {
+                _ = try await pool.query("select ps.ping()")
+                return try JSONResponse.make(["status": "ready"])
+            } catch {
+                context.logger.warning("not ready", metadata: ["error": "\(error)"])
+                throw Problem(.serviceUnavailable, code: "database_unavailable", detail: "The database is not reachable.")
+            }
+        }
+        endpoints.on(.get, "metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: pool))))
+        }
+        endpoints.on(.get, "openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+    }
+}

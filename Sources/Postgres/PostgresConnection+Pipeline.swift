@@ -1,0 +1,52 @@
+import CLibPQ
+import Foundation
+
+extension PostgresConnection {
+    /// Sends several statements in libpq pipeline mode and reads their results after one sync:
+    /// one network round trip for the lot (once their prepared statements exist on this connection).
+    ///
+    /// When a statement fails the server skips the rest up to the sync; the first error is thrown.
+    /// Used to run `begin; set_config(...); <call>; commit` as a single round trip on hot paths.
+    public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
+        try await cancellable { conn in try self.runPipeline(conn, queries) }
+    }
+
+    private func runPipeline(_ conn: OpaquePointer, _ queries: [PostgresQuery]) throws -> [PostgresResult] {
+        let names = try queries.map { try statementName(conn, for: $0) }
+        guard PQenterPipelineMode(conn) == 1 else { throw connectionError(conn, sql: nil) }
+        defer { PQexitPipelineMode(conn) }
+        for (query, name) in zip(queries, names) {
+            let sent = withCStrings(query.binds) { values in
+                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw connectionError(conn, sql: query.sql) }
+        }
+        guard PQpipelineSync(conn) == 1 else { throw connectionError(conn, sql: nil) }
+
+        var results: [PostgresResult] = []
+        var firstError: PostgresError?
+        for query in queries {
+            guard let result = PQgetResult(conn) else { throw connectionError(conn, sql: query.sql) }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do {
+                    results.append(try readResult(conn, result, sql: query.sql))
+                } catch let error as PostgresError {
+                    firstError = firstError ?? error
+                }
+                PQclear(result)
+            }
+            // Each statement's results end with a NULL.
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+        }
+        // Then the sync point.
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+}

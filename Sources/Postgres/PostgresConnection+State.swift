@@ -1,0 +1,64 @@
+import CLibPQ
+import Foundation
+
+extension PostgresConnection {
+    /// Where the session stands with respect to transactions, as libpq reports it.
+    public enum TransactionState: Sendable {
+        case idle, inTransaction, failedTransaction, active, unknown
+    }
+
+    /// Whether the connection is open and not in a transaction. Cheap: a zero-timeout `poll` on the
+    /// socket notices a server that went away (restart, `pg_terminate_backend`) while the connection
+    /// sat idle in the pool, before a request trips over it.
+    func checkIdleAndAlive() async -> Bool {
+        (try? await onQueue { () -> Bool in
+            guard let conn = try? self.liveHandle(), PQstatus(conn) == CONNECTION_OK else { return false }
+            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 0) > 0 {
+                // Readable while idle means the server said something: a notification, or goodbye.
+                guard PQconsumeInput(conn) == 1 else { return false }
+                while let notification = PQnotifies(conn) { PQfreemem(notification) }
+            }
+            return PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE
+        }) ?? false
+    }
+
+    /// The session's transaction state.
+    public func transactionState() async -> TransactionState {
+        (try? await onQueue { () -> TransactionState in
+            guard let conn = try? self.liveHandle(), PQstatus(conn) == CONNECTION_OK else { return .unknown }
+            switch PQtransactionStatus(conn) {
+            case PQTRANS_IDLE: return .idle
+            case PQTRANS_INTRANS: return .inTransaction
+            case PQTRANS_INERROR: return .failedTransaction
+            case PQTRANS_ACTIVE: return .active
+            default: return .unknown
+            }
+        }) ?? .unknown
+    }
+
+    /// Whether libpq still considers the connection usable.
+    public func isOpen() async -> Bool {
+        (try? await onQueue { () -> Bool in
+            guard let conn = try? self.liveHandle() else { return false }
+            return PQstatus(conn) == CONNECTION_OK
+        }) ?? false
+    }
+
+    /// The server's process id for this session (for `pg_cancel_backend` and tests).
+    public func backendPID() async throws -> Int32 {
+        try await onQueue { PQbackendPID(try self.liveHandle()) }
+    }
+
+    /// Quotes an identifier with libpq's own rules (for LISTEN channels and DDL the code composes).
+    public func quoteIdentifier(_ name: String) async throws -> String {
+        try await onQueue {
+            let conn = try self.liveHandle()
+            guard let quoted = PQescapeIdentifier(conn, name, name.utf8.count) else {
+                throw PostgresError.client("cannot quote identifier")
+            }
+            defer { PQfreemem(quoted) }
+            return String(cString: quoted)
+        }
+    }
+}

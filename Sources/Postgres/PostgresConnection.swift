@@ -1,0 +1,268 @@
+import CLibPQ
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// One libpq connection.
+///
+/// libpq is a blocking C library, so, as sqlite-nio and GRDB do with SQLite, every call that touches the
+/// `PGconn` runs on this connection's own serial dispatch queue: the caller's task suspends on a
+/// continuation and no SwiftNIO event loop or cooperative-pool thread ever blocks on the network.
+/// A connection is used by one task at a time (the pool sees to that); results are copied into
+/// `Sendable` Swift values on the queue, so a `PGresult` never escapes it.
+public final class PostgresConnection: @unchecked Sendable {
+    // @unchecked Sendable: `handle` and `statements` are only read or written on `queue` (a serial
+    // queue), and the only cross-thread state, `cancelState`, is behind a Mutex.
+    private var handle: OpaquePointer?
+    private var statements: [String: String] = [:]
+    let queue: DispatchQueue
+    let logger: Logger
+    let cancelState = Mutex(CancelState())
+    /// A process-unique number, for logs and pool bookkeeping.
+    public let id: Int
+
+    /// libpq documents `PQcancel` on a `PGcancel` as safe from any thread (even a signal handler).
+    struct CancelHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    struct CancelState {
+        var cancel: CancelHandle?
+        var running: UInt64?
+        var nextToken: UInt64 = 0
+        var lastFinished: UInt64 = 0
+        var cancelled: Set<UInt64> = []
+    }
+
+    private static let counter = Atomic<Int>(0)
+
+    private init(logger: Logger) {
+        self.id = Self.counter.add(1, ordering: .relaxed).newValue
+        self.queue = DispatchQueue(label: "postgres.connection.\(id)")
+        var logger = logger
+        logger[metadataKey: "pg.connection"] = "\(id)"
+        self.logger = logger
+    }
+
+    deinit {
+        // No other reference exists at deinit, so touching the handle off the queue is safe here.
+        cancelState.withLock { state in
+            if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
+        }
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Opens a connection with `PQconnectdbParams`, then fixes the session settings the decoders
+    /// rely on (ISO dates, UTC) and the configured `statement_timeout`.
+    public static func connect(_ configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres"))
+        async throws -> PostgresConnection
+    {
+        let connection = PostgresConnection(logger: logger)
+        try await connection.onQueue { try connection.open(configuration) }
+        return connection
+    }
+
+    private func open(_ configuration: PostgresConfiguration) throws {
+        let pairs = configuration.keywordsAndValues
+        let keywords = pairs.map { strdup($0.0) } + [nil]
+        let values = pairs.map { strdup($0.1) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let conn = keywords.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                k.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: k.count) { kp in
+                    v.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: v.count) { vp in
+                        PQconnectdbParams(kp, vp, 1)
+                    }
+                }
+            }
+        }
+        guard let conn else { throw PostgresError(kind: .connectionFailed, message: "out of memory") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace
+            PQfinish(conn)  // PQfinish on failed connects too: libpq allocated the PGconn regardless.
+            throw PostgresError(kind: .connectionFailed, message: message)
+        }
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)  // notices are not errors; keep them off stderr
+        handle = conn
+        var setup = "set datestyle to 'ISO, YMD'; set intervalstyle to iso_8601; set timezone to 'UTC'; set extra_float_digits to 3"
+        if let timeout = configuration.statementTimeoutMilliseconds { setup += "; set statement_timeout to \(timeout)" }
+        _ = try simpleQuery(setup)
+        let cancel = PQgetCancel(conn).map(CancelHandle.init)
+        cancelState.withLock { $0.cancel = cancel }
+    }
+
+    /// Closes the connection; later calls fail with `connectionClosed`.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.cancelState.withLock { state in
+                    if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
+                    state.cancel = nil
+                }
+                if let handle = self.handle { PQfinish(handle) }
+                self.handle = nil
+                continuation.resume()
+            }
+        }
+    }
+
+    // MARK: Running work on the connection's queue
+
+    func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Runs `work` on the queue; if the calling task is cancelled meanwhile, the server is asked
+    /// (`PQcancel`) to stop the statement, which then fails with SQLSTATE 57014.
+    func cancellable<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        let token = cancelState.withLock { state -> UInt64 in
+            state.nextToken += 1
+            return state.nextToken
+        }
+        return try await withTaskCancellationHandler {
+            try await onQueue {
+                try self.cancelState.withLock { state in
+                    if state.cancelled.remove(token) != nil {
+                        throw PostgresError(kind: .cancelled, sqlState: .queryCanceled, message: "cancelled before it started")
+                    }
+                    state.running = token
+                }
+                defer {
+                    self.cancelState.withLock { state in
+                        state.running = nil
+                        state.lastFinished = max(state.lastFinished, token)
+                    }
+                }
+                return try work(try self.liveHandle())
+            }
+        } onCancel: {
+            self.cancelState.withLock { state in
+                if state.running == token, let cancel = state.cancel {
+                    var buffer = [CChar](repeating: 0, count: 256)
+                    _ = PQcancel(cancel.pointer, &buffer, Int32(buffer.count))
+                } else if token > state.lastFinished {
+                    state.cancelled.insert(token)
+                }
+            }
+        }
+    }
+
+    func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw PostgresError(kind: .connectionClosed, message: "connection is closed") }
+        return handle
+    }
+
+    // MARK: Queries
+
+    /// Runs a statement as a prepared statement (prepared once per connection, then reused).
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresResult {
+        try await cancellable { conn in try self.execPrepared(conn, query) }
+    }
+
+    /// Runs SQL text with the simple protocol: several statements at once, no parameters. Returns the
+    /// last statement's result. For migrations and administration, not for request paths.
+    @discardableResult
+    public func execute(_ sql: String) async throws -> PostgresResult {
+        try await cancellable { _ in try self.simpleQuery(sql) }
+    }
+
+    func simpleQuery(_ sql: String) throws -> PostgresResult {
+        let conn = try liveHandle()
+        let result = PQexec(conn, sql)
+        defer { PQclear(result) }
+        return try readResult(conn, result, sql: sql)
+    }
+
+    func statementName(_ conn: OpaquePointer, for query: PostgresQuery) throws -> String {
+        if let name = statements[query.sql] { return name }
+        let name = "ps_\(statements.count)"
+        let result = PQprepare(conn, name, query.sql, Int32(query.binds.count), nil)
+        defer { PQclear(result) }
+        _ = try readResult(conn, result, sql: query.sql)
+        statements[query.sql] = name
+        return name
+    }
+
+    func execPrepared(_ conn: OpaquePointer, _ query: PostgresQuery) throws -> PostgresResult {
+        let name = try statementName(conn, for: query)
+        let result = withCStrings(query.binds) { values in
+            PQexecPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try readResult(conn, result, sql: query.sql)
+    }
+
+    /// Copies a result into Swift values, or turns it into a ``PostgresError``.
+    func readResult(_ conn: OpaquePointer, _ result: OpaquePointer?, sql: String?) throws -> PostgresResult {
+        guard let result else { throw connectionError(conn, sql: sql) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY:
+            let fieldCount = Int(PQnfields(result))
+            let rowCount = Int(PQntuples(result))
+            let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) })
+            var rows: [PostgresRow] = []
+            rows.reserveCapacity(rowCount)
+            for row in 0..<Int32(rowCount) {
+                var values: [String?] = []
+                values.reserveCapacity(fieldCount)
+                for field in 0..<Int32(fieldCount) {
+                    values.append(PQgetisnull(result, row, field) == 1 ? nil : String(cString: PQgetvalue(result, row, field)))
+                }
+                rows.append(PostgresRow(columns: columns, values: values))
+            }
+            let tuples = String(cString: PQcmdTuples(result))
+            return PostgresResult(columns: columns, rows: rows, affectedRows: Int(tuples) ?? rowCount)
+        default:
+            throw serverError(conn, result, sql: sql)
+        }
+    }
+
+    func serverError(_ conn: OpaquePointer, _ result: OpaquePointer, sql: String?) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        guard let state = field("C") else { return connectionError(conn, sql: sql) }
+        let sqlState = SQLState(state)
+        var kind: PostgresError.Kind = .server
+        if sqlState == .queryCanceled {
+            kind = .cancelled
+        } else if PQstatus(conn) != CONNECTION_OK || sqlState.errorClass == "08" || sqlState == .adminShutdown {
+            kind = .connectionClosed
+        }
+        return PostgresError(
+            kind: kind, sqlState: sqlState, message: field("M") ?? "", detail: field("D"), hint: field("H"),
+            constraint: field("n"), table: field("t"), column: field("c"), query: sql)
+    }
+
+    func connectionError(_ conn: OpaquePointer, sql: String?) -> PostgresError {
+        let message = String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace
+        let kind: PostgresError.Kind = PQstatus(conn) == CONNECTION_OK ? .client : .connectionClosed
+        return PostgresError(kind: kind, message: message.isEmpty ? "connection lost" : message, query: sql)
+    }
+}
+
+/// Passes optional Swift strings to C as `const char * const *`, NULL standing for SQL NULL.
+func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    if strings.isEmpty { return body(nil) }
+    let pointers = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) { body($0) }
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var text = Substring(self)
+        while let last = text.last, last.isWhitespace { text = text.dropLast() }
+        return String(text)
+    }
+}

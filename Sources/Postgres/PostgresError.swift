@@ -1,0 +1,91 @@
+/// An error reported by the server or by libpq.
+///
+/// Modelled on PostgresNIO's `PSQLError`: ``description`` is safe to log or show (it carries the
+/// SQLSTATE and the kind of failure but never the statement or its parameters), while
+/// ``debugDescription`` carries everything the server said, for developers.
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What went wrong, at the level a caller can act on.
+    public enum Kind: String, Sendable {
+        /// The server rejected a statement; ``PostgresError/sqlState`` says why.
+        case server
+        /// libpq could not connect.
+        case connectionFailed
+        /// The connection was lost while in use.
+        case connectionClosed
+        /// The pool had no free connection within its timeout.
+        case poolTimeout
+        /// The pool has been shut down.
+        case poolClosed
+        /// The query was cancelled (task cancellation or `statement_timeout`).
+        case cancelled
+        /// A value could not be decoded into the requested Swift type.
+        case decoding
+        /// The caller misused the API (wrong column, COPY protocol state, …).
+        case client
+    }
+
+    public var kind: Kind
+    /// The five-character SQLSTATE, when the server sent one.
+    public var sqlState: SQLState?
+    /// The server's primary message (may contain data values: see `debugDescription`).
+    public var message: String
+    public var detail: String?
+    public var hint: String?
+    public var constraint: String?
+    public var table: String?
+    public var column: String?
+    /// The statement that failed; only ever shown in ``debugDescription``.
+    public var query: String?
+
+    public init(
+        kind: Kind,
+        sqlState: SQLState? = nil,
+        message: String,
+        detail: String? = nil,
+        hint: String? = nil,
+        constraint: String? = nil,
+        table: String? = nil,
+        column: String? = nil,
+        query: String? = nil
+    ) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.hint = hint
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+        self.query = query
+    }
+
+    /// Safe to log: SQLSTATE, kind and constraint name, never values or statements.
+    public var description: String {
+        var text = "PostgresError(\(kind.rawValue)"
+        if let sqlState { text += ", sqlState: \(sqlState.rawValue)" }
+        if let constraint { text += ", constraint: \(constraint)" }
+        return text + ")"
+    }
+
+    /// Everything known about the failure, including the statement; not for production logs.
+    public var debugDescription: String {
+        var parts = ["kind: \(kind.rawValue)"]
+        if let sqlState { parts.append("sqlState: \(sqlState.rawValue)") }
+        parts.append("message: \(message)")
+        if let detail { parts.append("detail: \(detail)") }
+        if let hint { parts.append("hint: \(hint)") }
+        if let constraint { parts.append("constraint: \(constraint)") }
+        if let table { parts.append("table: \(table)") }
+        if let column { parts.append("column: \(column)") }
+        if let query { parts.append("query: \(query)") }
+        return "PostgresError(" + parts.joined(separator: ", ") + ")"
+    }
+
+    static func client(_ message: String) -> PostgresError {
+        PostgresError(kind: .client, message: message)
+    }
+
+    static func decoding(_ message: String) -> PostgresError {
+        PostgresError(kind: .decoding, message: message)
+    }
+}

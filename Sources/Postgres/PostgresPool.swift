@@ -1,0 +1,223 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A bounded pool of connections, run as a `Service`.
+///
+/// Connections are opened on demand up to ``Configuration/maxConnections``; when all are busy,
+/// callers wait (FIFO) up to ``Configuration/acquireTimeout`` and then fail with `poolTimeout`.
+/// A connection is checked before it is handed out (a server restart or a killed backend is
+/// noticed and the connection replaced) and on return (one left in a transaction is rolled back,
+/// one that cannot be is closed), so no caller ever receives a broken or mid-transaction session.
+public final class PostgresPool: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var connection: PostgresConfiguration
+        public var maxConnections: Int
+        public var acquireTimeout: Duration
+
+        public init(connection: PostgresConfiguration, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5)) {
+            self.connection = connection
+            self.maxConnections = max(1, maxConnections)
+            self.acquireTimeout = acquireTimeout
+        }
+    }
+
+    /// A snapshot for metrics and readiness.
+    public struct Statistics: Sendable, Equatable {
+        public var inUse: Int
+        public var idle: Int
+        public var waiters: Int
+        public var opened: Int
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<PostgresConnection, any Error>
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        /// Connections open or being opened (idle ones included).
+        var total = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var closed = false
+        var opened = 0
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration, logger: Logger = Logger(label: "postgres.pool")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(
+                inUse: state.total - state.idle.count, idle: state.idle.count, waiters: state.waiters.count,
+                opened: state.opened)
+        }
+    }
+
+    /// Lends a connection to `body` and takes it back afterwards, whatever happens.
+    public func withConnection<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await acquire()
+        do {
+            let result = try await body(connection)
+            await release(connection)
+            return result
+        } catch {
+            await release(connection)
+            throw error
+        }
+    }
+
+    /// Runs one prepared statement on a pooled connection (autocommit).
+    public func query(_ query: PostgresQuery) async throws -> PostgresResult {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    // MARK: Service
+
+    /// Keeps the pool open until graceful shutdown, then closes it.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Fails waiting callers, closes idle connections; busy ones are closed when returned.
+    public func close() async {
+        let (idle, waiters) = state.withLock { state -> ([PostgresConnection], [Waiter]) in
+            state.closed = true
+            let idle = state.idle
+            let waiters = state.waiters
+            state.total -= idle.count
+            state.idle.removeAll()
+            state.waiters.removeAll()
+            return (idle, waiters)
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool closed")) }
+        for connection in idle { await connection.close() }
+    }
+
+    // MARK: Acquire and release
+
+    private enum AcquireAction {
+        case use(PostgresConnection)
+        case open
+        case wait(UInt64)
+    }
+
+    func acquire() async throws -> PostgresConnection {
+        while true {
+            let action = try state.withLock { state -> AcquireAction in
+                if state.closed { throw PostgresError(kind: .poolClosed, message: "pool closed") }
+                if let connection = state.idle.popLast() { return .use(connection) }
+                if state.total < configuration.maxConnections {
+                    state.total += 1
+                    return .open
+                }
+                state.nextWaiterID += 1
+                return .wait(state.nextWaiterID)
+            }
+            switch action {
+            case .use(let connection):
+                if await connection.checkIdleAndAlive() { return connection }
+                logger.info("replacing a broken pooled connection", metadata: ["pg.connection": "\(connection.id)"])
+                await discard(connection)
+            case .open:
+                return try await open()
+            case .wait(let id):
+                return try await wait(id)
+            }
+        }
+    }
+
+    private func open() async throws -> PostgresConnection {
+        do {
+            let connection = try await PostgresConnection.connect(configuration.connection, logger: logger)
+            state.withLock { $0.opened += 1 }
+            return connection
+        } catch {
+            state.withLock { $0.total -= 1 }
+            throw error
+        }
+    }
+
+    private func wait(_ id: UInt64) async throws -> PostgresConnection {
+        let timeout = configuration.acquireTimeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
+                state.withLock { $0.waiters.append(Waiter(id: id, continuation: continuation)) }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.failWaiter(id, PostgresError(kind: .poolTimeout, message: "no connection free within \(timeout)"))
+                }
+            }
+        } onCancel: {
+            failWaiter(id, CancellationError())
+        }
+    }
+
+    private func failWaiter(_ id: UInt64, _ error: any Error) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
+    func release(_ connection: PostgresConnection) async {
+        var transaction = await connection.transactionState()
+        if transaction == .inTransaction || transaction == .failedTransaction || transaction == .active {
+            transaction = (try? await connection.execute("rollback")) != nil ? await connection.transactionState() : .unknown
+        }
+        guard transaction == .idle else {
+            await discard(connection)
+            return
+        }
+        enum ReleaseAction {
+            case handOver(Waiter)
+            case pooled
+            case close
+        }
+        let action = state.withLock { state -> ReleaseAction in
+            if state.closed {
+                state.total -= 1
+                return .close
+            }
+            if !state.waiters.isEmpty { return .handOver(state.waiters.removeFirst()) }
+            state.idle.append(connection)
+            return .pooled
+        }
+        switch action {
+        case .handOver(let waiter): waiter.continuation.resume(returning: connection)
+        case .pooled: break
+        case .close: await connection.close()
+        }
+    }
+
+    /// Closes a connection that can no longer be used; if someone is waiting, opens a replacement for them.
+    private func discard(_ connection: PostgresConnection) async {
+        await connection.close()
+        let waiter = state.withLock { state -> Waiter? in
+            state.total -= 1
+            guard !state.closed, !state.waiters.isEmpty else { return nil }
+            state.total += 1
+            return state.waiters.removeFirst()
+        }
+        guard let waiter else { return }
+        do {
+            waiter.continuation.resume(returning: try await open())
+        } catch {
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+}

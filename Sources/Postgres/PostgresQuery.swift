@@ -1,0 +1,43 @@
+/// A statement and its parameters.
+///
+/// Interpolated values become `$n` parameters, never SQL text, so a query written as
+/// `"select name from patron where id = \(id)"` cannot be injected. Use `\(unescaped:)` only for
+/// trusted identifiers and keywords chosen by the code itself.
+public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolation {
+    public var sql: String
+    public var binds: [String?]
+
+    public init(unsafeSQL sql: String, binds: [String?] = []) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public init(stringLiteral value: String) {
+        self.sql = value
+        self.binds = []
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.sql = stringInterpolation.sql
+        self.binds = stringInterpolation.binds
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql = ""
+        var binds: [String?] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+            binds.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { sql += literal }
+
+        public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            binds.append(value.postgresText)
+            sql += "$\(binds.count)"
+        }
+
+        public mutating func appendInterpolation(unescaped text: String) { sql += text }
+    }
+}
