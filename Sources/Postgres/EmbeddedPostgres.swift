@@ -111,26 +111,33 @@ public struct EmbeddedPostgres: Sendable {
         return try Self.runProcess(executable, arguments)
     }
 
+    /// Runs a program to completion with `posix_spawn` and `waitpid`, its output in a temporary file.
+    ///
+    /// Not Foundation's `Process`: `pg_ctl start` leaves a daemon behind, and `Process` was seen to
+    /// never notice its child exiting in that case. A file rather than a pipe, so that the daemon cannot
+    /// hold our end open either. Blocks the calling thread: used only at start-up and shutdown.
     @discardableResult
     static func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        process.standardInput = FileHandle.nullDevice
-        // Output goes to a file, not a pipe: `pg_ctl start` leaves a postmaster behind that would
-        // otherwise inherit the pipe and keep us waiting for an end of file that never comes.
         let outputPath = NSTemporaryDirectory() + "patron-services-\(UUID().uuidString).out"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw EmbeddedPostgresError(command: executable, output: "cannot start: \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
+        // WIFEXITED && WEXITSTATUS == 0, spelled out since the C macros do not import.
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             throw EmbeddedPostgresError(command: ([executable] + arguments).joined(separator: " "), output: text)
         }
         return text

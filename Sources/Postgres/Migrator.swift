@@ -16,6 +16,12 @@ public struct Migrator: Sendable {
         public var name: String
         public var sql: String
         public var checksum: String { String(EmbeddedPostgres.fnv1a(sql), radix: 16) }
+
+        public init(kind: Kind, name: String, sql: String) {
+            self.kind = kind
+            self.name = name
+            self.sql = sql
+        }
     }
 
     public let scripts: [Script]

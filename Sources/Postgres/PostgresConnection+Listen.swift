@@ -22,7 +22,7 @@ extension PostgresConnection {
         continuation.onTermination = { _ in stopped.stop() }
         queue.async {
             // Waits on the socket in short slices so that dropping the stream ends the loop promptly.
-            while !stopped.isStopped {
+            while !stopped.isStopped && !self.closing.isStopped {
                 guard let conn = try? self.liveHandle() else {
                     continuation.finish(throwing: PostgresError(kind: .connectionClosed, message: "connection is closed"))
                     return

@@ -14,11 +14,10 @@ extension PostgresConnection {
         (try? await onQueue { () -> Bool in
             guard let conn = try? self.liveHandle(), PQstatus(conn) == CONNECTION_OK else { return false }
             var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-            if poll(&descriptor, 1, 0) > 0 {
-                // Readable while idle means the server said something: a notification, or goodbye.
-                guard PQconsumeInput(conn) == 1 else { return false }
-                while let notification = PQnotifies(conn) { PQfreemem(notification) }
-            }
+            // A pooled connection has nothing to hear while idle (it never LISTENs): if its socket is
+            // readable, the server is saying goodbye (restart, pg_terminate_backend) or the socket is
+            // gone. libpq would only notice at the next read, so treat it as broken now.
+            if poll(&descriptor, 1, 0) != 0 { return false }
             return PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE
         }) ?? false
     }

@@ -19,6 +19,8 @@ public final class PostgresConnection: @unchecked Sendable {
     let queue: DispatchQueue
     let logger: Logger
     let cancelState = Mutex(CancelState())
+    /// Set by ``close()`` before it queues, so a LISTEN loop occupying the queue lets it through.
+    let closing = StopFlag()
     /// A process-unique number, for logs and pool bookkeeping.
     public let id: Int
 
@@ -97,6 +99,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Closes the connection; later calls fail with `connectionClosed`.
     public func close() async {
+        closing.stop()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
                 self.cancelState.withLock { state in

@@ -1,0 +1,44 @@
+import Foundation
+import PatronServicesTesting
+import Postgres
+import Testing
+
+@Suite("Cancellation and timeouts stop the query on the server")
+struct CancellationTests {
+    @Test("cancelling the task cancels the running query on the server (PQcancel)")
+    func taskCancellation() async throws {
+        try await withFreshConnection { connection, database async throws in
+            let started = ContinuousClock.now
+            let task = Task { try await connection.query("select pg_sleep(30), 'cancel-probe'") }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let result = await task.result
+            #expect(ContinuousClock.now - started < .seconds(10))
+            guard case .failure(let error as PostgresError) = result else {
+                Issue.record("expected a cancelled PostgresError, got \(result)")
+                return
+            }
+            #expect(error.kind == .cancelled)
+            #expect(error.sqlState == .queryCanceled)
+            let admin = try await PostgresConnection.connect(database.superuser)
+            let running = try await admin.query(
+                "select count(*) from pg_stat_activity where query like '%cancel-probe%' and state = 'active' and pid <> pg_backend_pid()"
+            ).scalar(Int.self)
+            #expect(running == 0)
+            await admin.close()
+            // The connection is usable afterwards.
+            #expect(try await connection.query("select 1").scalar(Int.self) == 1)
+        }
+    }
+
+    @Test("statement_timeout from the configuration stops a long query")
+    func statementTimeout() async throws {
+        let database = try await TestDatabase.create()
+        var configuration = database.superuser
+        configuration.statementTimeoutMilliseconds = 200
+        let connection = try await PostgresConnection.connect(configuration)
+        let error = await expectPostgresError { try await connection.query("select pg_sleep(5)") }
+        #expect(error?.sqlState == .queryCanceled)
+        await connection.close()
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import PatronServicesTesting
+import Postgres
+import Testing
+
+@Suite("The bounded connection pool")
+struct PoolTests {
+    func pool(_ database: TestDatabase.Database, size: Int, timeout: Duration = .seconds(10)) -> PostgresPool {
+        PostgresPool(configuration: .init(connection: database.superuser, maxConnections: size, acquireTimeout: timeout))
+    }
+
+    @Test("200 concurrent tasks over a pool of 4 all complete, never using more than 4 connections")
+    func manyTasksFewConnections() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 4)
+        let sum = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<200 {
+                group.addTask { try await pool.query("select \(index)::int + 0 * pg_backend_pid()").scalar(Int.self) }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(sum == (0..<200).reduce(0, +))
+        #expect(pool.statistics.opened <= 4)
+        let backends = try await pool.query(
+            "select count(*) from pg_stat_activity where datname = current_database() and application_name = 'patron-services'"
+        ).scalar(Int.self)
+        #expect(backends <= 4)
+        await pool.close()
+    }
+
+    @Test("when every connection is busy a caller waits, then fails with poolTimeout")
+    func acquireTimeout() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 1, timeout: .milliseconds(200))
+        try await pool.withConnection { _ in
+            let error = await expectPostgresError { _ = try await pool.query("select 1") }
+            #expect(error?.kind == .poolTimeout)
+        }
+        #expect(try await pool.query("select 1").scalar(Int.self) == 1)
+        await pool.close()
+    }
+
+    @Test("a connection killed on the server is replaced before it is handed out")
+    func killedConnectionReplaced() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 1)
+        let first = try await pool.query("select pg_backend_pid()").scalar(Int32.self)
+        let admin = try await PostgresConnection.connect(database.superuser)
+        try await admin.query("select pg_terminate_backend(\(first))")
+        try await Task.sleep(for: .milliseconds(100))
+        let second = try await pool.query("select pg_backend_pid()").scalar(Int32.self)
+        #expect(second != first)
+        await admin.close()
+        await pool.close()
+    }
+
+    @Test("a connection returned inside a failed transaction is rolled back, never handed out as is")
+    func failedTransactionNotReused() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 1)
+        _ = try? await pool.withConnection { connection in
+            try await connection.execute("begin")
+            try await connection.execute("select 1/0")
+        }
+        let state = try await pool.withConnection { connection in await connection.transactionState() }
+        #expect(state == .idle)
+        #expect(try await pool.query("select 2").scalar(Int.self) == 2)
+        await pool.close()
+    }
+
+    @Test("transaction settings are transaction-local: the next user of the connection does not see the tenant")
+    func transactionLocalSettings() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 1)
+        let inside = try await pool.withTransaction(.init(settings: [("ps.tenant", "42")])) { connection in
+            try await connection.query("select current_setting('ps.tenant', true)").scalar(String?.self)
+        }
+        #expect(inside == "42")
+        let after = try await pool.query("select nullif(current_setting('ps.tenant', true), '')").scalar(String?.self)
+        #expect(after == nil)
+        let piped = try await pool.transactionalQuery(
+            "select current_setting('ps.tenant', true) as t, current_setting('transaction_isolation') as i",
+            options: .init(isolation: .serializable, settings: [("ps.tenant", "7")])
+        ).single()
+        #expect(try piped.decode("t", as: String.self) == "7")
+        #expect(try piped.decode("i", as: String.self) == "serializable")
+        #expect(try await pool.withConnection { await $0.transactionState() } == .idle)
+        await pool.close()
+    }
+
+    @Test("withTransaction commits on return and rolls back on throw")
+    func commitAndRollback() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 2)
+        try await pool.query("create table t (n int)")
+        try await pool.withTransaction { try await $0.query("insert into t values (1)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { connection in
+                try await connection.query("insert into t values (2)")
+                throw Boom()
+            }
+        }
+        #expect(try await pool.query("select array_agg(n) from t").scalar([Int].self) == [1])
+        // A failing statement in a pipelined transaction leaves nothing behind.
+        let error = await expectPostgresError {
+            _ = try await pool.transactionalQuery("insert into t values (1/0)", options: .init())
+        }
+        #expect(error?.sqlState == SQLState("22012"))
+        #expect(try await pool.query("select count(*) from t").scalar(Int.self) == 1)
+        await pool.close()
+    }
+}
