@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "PatronServicesHTTP",
                 "PatronServicesTesting",
+                "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// Decodes a JSON body, answering 400 `malformed_json` for text that is not JSON, 422
+    /// `validation_failed` naming the field for JSON of the wrong shape, and 415 for another media type.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw Problem(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send application/json.")
+        }
+        var request = self
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Problem.fromDecoding(error)
+        }
+    }
+}
+
+extension Problem {
+    static func fromDecoding(_ error: DecodingError) -> Problem {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return Problem(.badRequest, code: "malformed_json", detail: "The body is not valid JSON.")
+        case .dataCorrupted(let context):
+            return .validation([.init(field: path(context.codingPath), code: "invalid", message: context.debugDescription)])
+        case .keyNotFound(let key, let context):
+            return .validation([.init(field: path(context.codingPath + [key]), code: "required", message: "This field is required.")])
+        case .typeMismatch(let type, let context):
+            return .validation([.init(field: path(context.codingPath), code: "wrong_type", message: "Expected \(type).")])
+        case .valueNotFound(let type, let context):
+            return .validation([.init(field: path(context.codingPath), code: "required", message: "Expected \(type), got null.")])
+        @unknown default:
+            return Problem(.badRequest, code: "malformed_json", detail: "The body could not be read.")
+        }
+    }
+}
