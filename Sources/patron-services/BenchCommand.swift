@@ -27,18 +27,18 @@ struct BenchCommand: AsyncParsableCommand {
         await admin.close()
         let pgbench = EmbeddedPostgres.binary("pgbench")
         let common = ["-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "postgres"]
-        print("initialising pgbench data, scale \(scale) (\(scale * 100_000) accounts)…")
+        say("initialising pgbench data, scale \(scale) (\(scale * 100_000) accounts)…")
         _ = try shell(pgbench, ["-i", "-q", "-s", String(scale)] + common + ["bench"])
         let accounts = scale * 100_000
 
-        print("clients  pool q/s   pgbench q/s  ratio   pool p50 µs  pool p99 µs")
+        say("clients  pool q/s   pgbench q/s  ratio   pool p50 µs  pool p99 µs")
         for count in clients {
             let pgbenchTPS = try pgbenchTPS(pgbench, common: common, clients: count)
             let pool = PostgresPool(
                 configuration: .init(connection: cluster.configuration(database: "bench"), maxConnections: count), logger: logger)
             let (poolQPS, p50, p99) = try await measure(pool: pool, clients: count, accounts: accounts)
             await pool.close()
-            print(
+            say(
                 String(
                     format: "%7d  %10.0f  %11.0f  %5.2f   %11.0f  %11.0f", count, poolQPS, pgbenchTPS, poolQPS / pgbenchTPS, p50, p99))
         }
@@ -89,17 +89,11 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func shell(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw ValidationError("\(executable) failed: \(text)") }
-        return text
+        try EmbeddedPostgres.runProcess(executable, arguments)
     }
+}
+
+/// Writes a line straight to standard output (unbuffered, so progress shows through pipes).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
