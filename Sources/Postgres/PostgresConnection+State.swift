@@ -7,19 +7,14 @@ extension PostgresConnection {
         case idle, inTransaction, failedTransaction, active, unknown
     }
 
-    /// Whether the connection is open and not in a transaction. Cheap: a zero-timeout `poll` on the
-    /// socket notices a server that went away (restart, `pg_terminate_backend`) while the connection
-    /// sat idle in the pool, before a request trips over it.
-    func checkIdleAndAlive() async -> Bool {
-        (try? await onQueue { () -> Bool in
-            guard let conn = try? self.liveHandle(), PQstatus(conn) == CONNECTION_OK else { return false }
-            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-            // A pooled connection has nothing to hear while idle (it never LISTENs): if its socket is
-            // readable, the server is saying goodbye (restart, pg_terminate_backend) or the socket is
-            // gone. libpq would only notice at the next read, so treat it as broken now.
-            if poll(&descriptor, 1, 0) != 0 { return false }
-            return PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE
-        }) ?? false
+    /// Whether the connection is open, idle, and its server still there. Cheap: a zero-timeout `poll`.
+    /// A pooled connection has nothing to hear while idle (it never LISTENs): a readable socket means
+    /// the server is saying goodbye (restart, `pg_terminate_backend`), which libpq would only notice at
+    /// the next read, so it counts as broken now. Runs on the queue.
+    func isIdleAndAlive(_ conn: OpaquePointer) -> Bool {
+        guard PQstatus(conn) == CONNECTION_OK, PQtransactionStatus(conn) == PQTRANS_IDLE else { return false }
+        var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
     }
 
     /// The session's transaction state.

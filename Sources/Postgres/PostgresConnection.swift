@@ -21,6 +21,16 @@ public final class PostgresConnection: @unchecked Sendable {
     let cancelState = Mutex(CancelState())
     /// Set by ``close()`` before it queues, so a LISTEN loop occupying the queue lets it through.
     let closing = StopFlag()
+    /// The session state after the last operation (a ``SessionState`` raw value), readable without
+    /// a trip to the queue: the pool decides on release without waiting for the connection.
+    let lastState = Atomic<UInt8>(SessionState.broken.rawValue)
+    /// Set by the pool when it hands the connection out: the first operation first checks that the
+    /// server has not gone away meanwhile, on the queue, in the same hop as the operation itself.
+    let checkBeforeUse = Atomic<Bool>(false)
+
+    enum SessionState: UInt8 {
+        case idle, inTransaction, failedTransaction, broken
+    }
     /// A process-unique number, for logs and pool bookkeeping.
     public let id: Int
 
@@ -93,6 +103,7 @@ public final class PostgresConnection: @unchecked Sendable {
         var setup = "set datestyle to 'ISO, YMD'; set intervalstyle to iso_8601; set timezone to 'UTC'; set extra_float_digits to 3"
         if let timeout = configuration.statementTimeoutMilliseconds { setup += "; set statement_timeout to \(timeout)" }
         _ = try simpleQuery(setup)
+        recordState(conn)
         let cancel = PQgetCancel(conn).map(CancelHandle.init)
         cancelState.withLock { $0.cancel = cancel }
     }
@@ -108,6 +119,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
                 if let handle = self.handle { PQfinish(handle) }
                 self.handle = nil
+                self.lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
                 continuation.resume()
             }
         }
@@ -142,7 +154,15 @@ public final class PostgresConnection: @unchecked Sendable {
                         state.lastFinished = max(state.lastFinished, token)
                     }
                 }
-                return try work(try self.liveHandle())
+                let conn = try self.liveHandle()
+                if self.checkBeforeUse.exchange(false, ordering: .relaxed), !self.isIdleAndAlive(conn) {
+                    self.lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
+                    var error = PostgresError(kind: .connectionClosed, message: "the server closed the connection while it was idle")
+                    error.staleBeforeUse = true
+                    throw error
+                }
+                defer { self.recordState(conn) }
+                return try work(conn)
             }
         } onCancel: {
             self.cancelState.withLock { state in
@@ -154,6 +174,21 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    func recordState(_ conn: OpaquePointer) {
+        let state: SessionState
+        if PQstatus(conn) != CONNECTION_OK {
+            state = .broken
+        } else {
+            switch PQtransactionStatus(conn) {
+            case PQTRANS_IDLE: state = .idle
+            case PQTRANS_INTRANS: state = .inTransaction
+            case PQTRANS_INERROR: state = .failedTransaction
+            default: state = .broken
+            }
+        }
+        lastState.store(state.rawValue, ordering: .relaxed)
     }
 
     func liveHandle() throws -> OpaquePointer {

@@ -36,6 +36,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var column: String?
     /// The statement that failed; only ever shown in ``debugDescription``.
     public var query: String?
+    /// The connection was found dead before anything was sent: the pool retries on a fresh one.
+    var staleBeforeUse = false
 
     public init(
         kind: Kind,

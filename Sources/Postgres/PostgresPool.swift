@@ -64,17 +64,27 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
+    ///
+    /// If the connection turns out to have been closed by the server while it sat idle (found on its
+    /// first use, before anything was sent), `body` is run again once on a fresh connection.
     public func withConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let connection = try await acquire()
-        do {
-            let result = try await body(connection)
-            await release(connection)
-            return result
-        } catch {
-            await release(connection)
-            throw error
+        var attempts = 0
+        while true {
+            attempts += 1
+            let connection = try await acquire()
+            do {
+                let result = try await body(connection)
+                await release(connection)
+                return result
+            } catch let error as PostgresError where error.staleBeforeUse && attempts < 3 {
+                logger.info("replacing a pooled connection the server had closed", metadata: ["pg.connection": "\(connection.id)"])
+                await discard(connection)
+            } catch {
+                await release(connection)
+                throw error
+            }
         }
     }
 
@@ -128,9 +138,8 @@ public final class PostgresPool: Service, Sendable {
             }
             switch action {
             case .use(let connection):
-                if await connection.checkIdleAndAlive() { return connection }
-                logger.info("replacing a broken pooled connection", metadata: ["pg.connection": "\(connection.id)"])
-                await discard(connection)
+                connection.checkBeforeUse.store(true, ordering: .relaxed)
+                return connection
             case .open:
                 return try await open()
             case .wait(let id):
@@ -175,11 +184,12 @@ public final class PostgresPool: Service, Sendable {
 
     /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
     func release(_ connection: PostgresConnection) async {
-        var transaction = await connection.transactionState()
-        if transaction == .inTransaction || transaction == .failedTransaction || transaction == .active {
-            transaction = (try? await connection.execute("rollback")) != nil ? await connection.transactionState() : .unknown
+        var session = PostgresConnection.SessionState(rawValue: connection.lastState.load(ordering: .relaxed)) ?? .broken
+        if session == .inTransaction || session == .failedTransaction {
+            _ = try? await connection.execute("rollback")
+            session = PostgresConnection.SessionState(rawValue: connection.lastState.load(ordering: .relaxed)) ?? .broken
         }
-        guard transaction == .idle else {
+        guard session == .idle else {
             await discard(connection)
             return
         }
@@ -205,7 +215,7 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// Closes a connection that can no longer be used; if someone is waiting, opens a replacement for them.
-    private func discard(_ connection: PostgresConnection) async {
+    func discard(_ connection: PostgresConnection) async {
         await connection.close()
         let waiter = state.withLock { state -> Waiter? in
             state.total -= 1

@@ -338,3 +338,342 @@ create function ps.policy_scope(p_patron_id bigint, p_transaction_branch_id bigi
     end $$;
 comment on function ps.policy_scope(bigint, bigint) is
     'Policy scope: the institution whose patron policy applies to a transaction at a branch: the patron''s home institution, when the branch''s institution is the same or shares a circulation group with it; otherwise refused (PS403 outside_circulation_group).';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Authentication: staff tokens, PAC client keys, patron sessions, sign-in throttling
+-- Secrets are random 256-bit values; only their SHA-256 is stored (a slow hash adds nothing to a
+-- random secret of that length). PINs, chosen by people, are bcrypt-hashed.
+-- ---------------------------------------------------------------------------------------------------
+
+create table ps.staff_token (
+    token_id bigint generated always as identity primary key,
+    institution_id bigint references ps.library on update cascade,
+    role text not null check (role in ('consortium_admin', 'library_admin', 'circulation_supervisor', 'circulation_staff', 'report_reader')),
+    label text not null default '',
+    token_hash bytea not null unique,
+    created_at timestamptz not null default now(),
+    created_by text not null,
+    expires_at timestamptz,
+    revoked_at timestamptz,
+    last_used_at timestamptz,
+    check ((role = 'consortium_admin') = (institution_id is null))
+);
+comment on table ps.staff_token is 'Staff API tokens: bound to an institution (or, for consortium admins, the whole consortium) and a role. Only the SHA-256 of the token is kept.';
+
+create table ps.pac_client (
+    client_id bigint generated always as identity primary key,
+    institution_id bigint not null,
+    branch_id bigint not null,
+    label text not null default '',
+    key_hash bytea not null unique,
+    created_at timestamptz not null default now(),
+    created_by text not null,
+    revoked_at timestamptz,
+    foreign key (institution_id, branch_id) references ps.branch (institution_id, branch_id) on update cascade
+);
+comment on table ps.pac_client is 'PAC front ends: each key is bound to one connection branch. Only the SHA-256 of the key is kept.';
+
+create table ps.patron_session (
+    session_id bigint generated always as identity primary key,
+    institution_id bigint not null,
+    patron_id bigint not null,
+    client_id bigint not null references ps.pac_client,
+    token_hash bytea not null unique,
+    created_at timestamptz not null default now(),
+    expires_at timestamptz not null,
+    ended_at timestamptz,
+    foreign key (institution_id, patron_id) references ps.patron (institution_id, patron_id) on update cascade
+);
+comment on table ps.patron_session is 'Short-lived patron sessions created by barcode + PIN sign-in through a PAC client.';
+
+create table ps.signin_failure (
+    failure_id bigint generated always as identity primary key,
+    barcode text not null,
+    client_id bigint not null,
+    failed_at timestamptz not null default now()
+);
+create index signin_failure_barcode on ps.signin_failure (lower(barcode), failed_at);
+create index signin_failure_client on ps.signin_failure (client_id, failed_at);
+comment on table ps.signin_failure is 'Failed patron sign-ins, for throttling per barcode and per PAC client.';
+
+create table ps.auth_setting (
+    name text primary key,
+    value integer not null
+);
+insert into ps.auth_setting values
+    ('signin_max_failures_per_barcode', 5), ('signin_max_failures_per_client', 50),
+    ('signin_window_seconds', 900), ('patron_session_seconds', 1800);
+comment on table ps.auth_setting is 'Sign-in throttling and session lifetime: at most N failures per barcode (and per client) within the window lock sign-in until the window passes.';
+
+create function ps.sha256(p_secret text) returns bytea
+    language sql immutable strict parallel safe
+    as $$ select digest(p_secret, 'sha256') $$;
+
+-- Called first in every staff request's transaction: checks the token and sets the request identity
+-- (transaction-local), so row-level security sees the token's institution and role.
+create function ps.authenticate_staff(p_token text, p_allowed_roles text[])
+    returns table (token_id bigint, institution_id bigint, role text)
+    language plpgsql volatile security definer set search_path = ps, public, pg_temp
+    as $$
+    declare
+        v_token staff_token;
+    begin
+        select * into v_token from staff_token t
+        where t.token_hash = ps.sha256(p_token) and t.revoked_at is null and (t.expires_at is null or t.expires_at > now());
+        if not found then
+            raise exception using errcode = 'PS401', message = 'unauthenticated', detail = 'A valid staff token is required.';
+        end if;
+        if p_allowed_roles is not null and not (v_token.role = any (p_allowed_roles)) then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed',
+                detail = format('The %s role may not do this.', v_token.role);
+        end if;
+        perform set_config('ps.institution_id', coalesce(v_token.institution_id::text, ''), true);
+        perform set_config('ps.role', v_token.role, true);
+        perform set_config('ps.actor', 'staff:' || v_token.token_id, true);
+        if v_token.last_used_at is null or v_token.last_used_at < now() - interval '1 minute' then
+            update staff_token t set last_used_at = now() where t.token_id = v_token.token_id;
+        end if;
+        return query select v_token.token_id, v_token.institution_id, v_token.role;
+    end $$;
+comment on function ps.authenticate_staff(text, text[]) is
+    'Checks a staff token (and that its role is one of p_allowed_roles) and sets the request identity for row-level security; PS401/PS403 otherwise.';
+
+-- Called first in every PAC request's transaction: checks the client key and optional patron session.
+create function ps.authenticate_pac(p_client_key text, p_session_token text)
+    returns table (client_id bigint, connection_branch_id bigint, patron_id bigint, institution_id bigint)
+    language plpgsql volatile security definer set search_path = ps, public, pg_temp
+    as $$
+    declare
+        v_client pac_client;
+        v_session patron_session;
+    begin
+        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
+        if not found then
+            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
+        end if;
+        if p_session_token is not null then
+            select * into v_session from patron_session s
+            where s.token_hash = ps.sha256(p_session_token) and s.ended_at is null and s.expires_at > now();
+            if not found then
+                raise exception using errcode = 'PS401', message = 'session_expired', detail = 'Sign in again.';
+            end if;
+        end if;
+        perform set_config('ps.institution_id', coalesce(v_session.institution_id, v_client.institution_id)::text, true);
+        perform set_config('ps.role', case when v_session.session_id is null then 'pac' else 'patron' end, true);
+        perform set_config('ps.connection_branch_id', v_client.branch_id::text, true);
+        perform set_config('ps.patron_id', coalesce(v_session.patron_id::text, ''), true);
+        perform set_config('ps.actor', coalesce('patron:' || v_session.patron_id, 'pac:' || v_client.client_id), true);
+        return query select v_client.client_id, v_client.branch_id, v_session.patron_id,
+            coalesce(v_session.institution_id, v_client.institution_id);
+    end $$;
+comment on function ps.authenticate_pac(text, text) is
+    'Checks a PAC client key and optional patron session token and sets the request identity: the patron''s institution when signed in, else the connection branch''s.';
+
+-- Barcode + PIN sign-in. The same work (one bcrypt comparison) is done whether or not the barcode
+-- exists, so timing does not reveal which barcodes are registered.
+create function ps.patron_sign_in(p_client_key text, p_barcode text, p_pin text, p_session_token text)
+    returns table (outcome text, patron_id bigint, expires_at timestamptz, retry_after_seconds integer)
+    language plpgsql volatile security definer set search_path = ps, public, pg_temp
+    as $$
+    declare
+        v_client pac_client;
+        v_patron patron;
+        v_window integer := (select value from auth_setting where name = 'signin_window_seconds');
+        v_max_barcode integer := (select value from auth_setting where name = 'signin_max_failures_per_barcode');
+        v_max_client integer := (select value from auth_setting where name = 'signin_max_failures_per_client');
+        v_lifetime integer := (select value from auth_setting where name = 'patron_session_seconds');
+        v_oldest timestamptz;
+        v_hash text;
+        v_ok boolean;
+        v_expires timestamptz;
+    begin
+        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
+        if not found then
+            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
+        end if;
+        -- Throttle: too many recent failures for this barcode, or from this client.
+        select min(f.failed_at) into v_oldest from (
+            select sf.failed_at from signin_failure sf
+            where lower(sf.barcode) = lower(p_barcode) and sf.failed_at > now() - make_interval(secs => v_window)
+            order by sf.failed_at desc limit v_max_barcode) f
+        having count(*) >= v_max_barcode;
+        if v_oldest is null then
+            select min(f.failed_at) into v_oldest from (
+                select sf.failed_at from signin_failure sf
+                where sf.client_id = v_client.client_id and sf.failed_at > now() - make_interval(secs => v_window)
+                order by sf.failed_at desc limit v_max_client) f
+            having count(*) >= v_max_client;
+        end if;
+        if v_oldest is not null then
+            return query select 'locked'::text, null::bigint, null::timestamptz,
+                greatest(1, ceil(extract(epoch from (v_oldest + make_interval(secs => v_window) - now())))::integer);
+            return;
+        end if;
+        select * into v_patron from patron p where lower(p.barcode) = lower(p_barcode) and p.deleted_at is null;
+        -- A fixed dummy bcrypt hash (cost 8, as real ones) when there is no such patron or no PIN.
+        v_hash := coalesce(v_patron.pin_hash, '$2a$08$Wb0bA4Hh9lIUGUvbX0B5VO7nqCC0lJ1y8XzVQfTl1oX3.d4nsjAbS');
+        v_ok := crypt(p_pin, v_hash) = v_hash and v_patron.pin_hash is not null;
+        if not v_ok then
+            insert into signin_failure (barcode, client_id) values (p_barcode, v_client.client_id);
+            return query select 'invalid_credentials'::text, null::bigint, null::timestamptz, null::integer;
+            return;
+        end if;
+        delete from signin_failure sf where lower(sf.barcode) = lower(p_barcode);
+        v_expires := now() + make_interval(secs => v_lifetime);
+        insert into patron_session (institution_id, patron_id, client_id, token_hash, expires_at)
+        values (v_patron.institution_id, v_patron.patron_id, v_client.client_id, ps.sha256(p_session_token), v_expires);
+        update patron p set last_activity_at = now() where p.patron_id = v_patron.patron_id;
+        return query select 'signed_in'::text, v_patron.patron_id, v_expires, null::integer;
+    end $$;
+comment on function ps.patron_sign_in(text, text, text, text) is
+    'Patron sign-in with barcode and PIN through a PAC client; records failures and refuses (outcome locked) after too many per barcode or per client within the window.';
+
+create function ps.hash_pin(p_pin text) returns text
+    language sql volatile strict
+    as $$ select crypt(p_pin, gen_salt('bf', 8)) $$;
+comment on function ps.hash_pin(text) is 'bcrypt hash of a PIN, for ps.patron.pin_hash.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Cross-institution lookup for circulation desks
+-- ---------------------------------------------------------------------------------------------------
+
+-- Security definer so that staff can see just these columns of patrons of institutions sharing a
+-- circulation group with theirs, which row-level security on ps.patron does not let them read.
+create function ps.circulation_patrons()
+    returns table (patron_id bigint, institution_id bigint, barcode text, first_name text, last_name text,
+                   registered_branch_id bigint, patron_type_id bigint, expiration_date date, has_verify_block boolean)
+    language sql stable security definer set search_path = ps, pg_temp
+    as $$
+        select p.patron_id, p.institution_id, p.barcode, p.first_name, p.last_name, p.registered_branch_id,
+               p.patron_type_id, p.expiration_date,
+               exists (select 1 from patron_block b where b.institution_id = p.institution_id and b.patron_id = p.patron_id
+                       and b.kind = 'verify_patron' and b.lifted_at is null)
+        from patron p
+        where p.deleted_at is null
+          and ps.current_staff_role() in ('consortium_admin', 'library_admin', 'circulation_supervisor', 'circulation_staff')
+          and (ps.is_consortium_admin() or ps.shares_circulation_group(ps.current_institution_id(), p.institution_id))
+    $$;
+
+create view ps.circulation_patron with (security_invoker = true) as
+    select * from ps.circulation_patrons();
+comment on view ps.circulation_patron is
+    'What a circulation desk needs to know of a patron of its own institution or of one sharing a circulation group with it: identity, home, type, expiry, Verify Patron block. Read-only.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Row-level security and privileges
+-- ---------------------------------------------------------------------------------------------------
+
+alter table ps.library enable row level security;
+alter table ps.library force row level security;
+create policy library_read on ps.library for select using (
+    ps.current_institution_id() is not null or ps.is_consortium_admin());
+create policy library_write on ps.library for all using (ps.is_consortium_admin()
+    or (institution_id = ps.current_institution_id() and ps.current_staff_role() = 'library_admin'))
+    with check (ps.is_consortium_admin()
+    or (institution_id = ps.current_institution_id() and ps.current_staff_role() = 'library_admin'));
+
+alter table ps.branch enable row level security;
+alter table ps.branch force row level security;
+-- Branch names and time zones are directory information every authenticated caller may read.
+create policy branch_read on ps.branch for select using (ps.current_institution_id() is not null or ps.is_consortium_admin());
+create policy branch_write on ps.branch for all
+    using (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'))
+    with check (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'));
+
+alter table ps.branch_move enable row level security;
+alter table ps.branch_move force row level security;
+create policy branch_move_all on ps.branch_move for all using (ps.is_consortium_admin()) with check (ps.is_consortium_admin());
+
+alter table ps.consortium enable row level security;
+alter table ps.consortium force row level security;
+create policy consortium_read on ps.consortium for select using (true);
+create policy consortium_write on ps.consortium for update using (ps.is_consortium_admin());
+
+alter table ps.circulation_group enable row level security;
+alter table ps.circulation_group force row level security;
+create policy circulation_group_read on ps.circulation_group for select using (ps.current_institution_id() is not null or ps.is_consortium_admin());
+create policy circulation_group_write on ps.circulation_group for all using (ps.is_consortium_admin()) with check (ps.is_consortium_admin());
+
+alter table ps.circulation_group_member enable row level security;
+alter table ps.circulation_group_member force row level security;
+create policy circulation_group_member_read on ps.circulation_group_member for select using (ps.current_institution_id() is not null or ps.is_consortium_admin());
+create policy circulation_group_member_write on ps.circulation_group_member for all using (ps.is_consortium_admin()) with check (ps.is_consortium_admin());
+
+alter table ps.patron_type enable row level security;
+alter table ps.patron_type force row level security;
+create policy patron_type_read on ps.patron_type for select using (ps.can_see_institution(institution_id));
+create policy patron_type_write on ps.patron_type for all
+    using (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'))
+    with check (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'));
+
+alter table ps.postal_code enable row level security;
+alter table ps.postal_code force row level security;
+create policy postal_code_read on ps.postal_code for select using (true);
+create policy postal_code_write on ps.postal_code for all using (ps.is_consortium_admin()) with check (ps.is_consortium_admin());
+
+alter table ps.patron enable row level security;
+alter table ps.patron force row level security;
+create policy patron_read on ps.patron for select using (ps.can_see_institution(institution_id)
+    and (coalesce(ps.current_staff_role(), '') <> 'patron' or patron_id = nullif(current_setting('ps.patron_id', true), '')::bigint));
+create policy patron_write on ps.patron for all
+    using (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'))
+    with check (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'));
+
+alter table ps.patron_block enable row level security;
+alter table ps.patron_block force row level security;
+create policy patron_block_read on ps.patron_block for select using (ps.can_see_institution(institution_id));
+create policy patron_block_write on ps.patron_block for all
+    using (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'))
+    with check (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'));
+
+alter table ps.setting_definition enable row level security;
+alter table ps.setting_definition force row level security;
+create policy setting_definition_read on ps.setting_definition for select using (true);
+
+alter table ps.setting_value enable row level security;
+alter table ps.setting_value force row level security;
+create policy setting_value_read on ps.setting_value for select using (level = 'system' or ps.can_see_institution(institution_id)
+    or ps.current_staff_role() in ('pac', 'patron'));
+create policy setting_value_write on ps.setting_value for all
+    using ((level = 'system' and ps.is_consortium_admin())
+        or (level <> 'system' and ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin')))
+    with check ((level = 'system' and ps.is_consortium_admin())
+        or (level <> 'system' and ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin')));
+
+alter table ps.setting_change enable row level security;
+alter table ps.setting_change force row level security;
+create policy setting_change_read on ps.setting_change for select using (ps.is_consortium_admin() or ps.can_see_institution(institution_id));
+create policy setting_change_insert on ps.setting_change for insert with check (ps.is_consortium_admin() or ps.can_write_institution(institution_id));
+
+-- Authentication tables: reached only through the security definer functions above, and through the
+-- admin functions for tokens and keys (0003). No direct privileges for the service or report roles.
+alter table ps.staff_token enable row level security;
+alter table ps.staff_token force row level security;
+alter table ps.pac_client enable row level security;
+alter table ps.pac_client force row level security;
+alter table ps.patron_session enable row level security;
+alter table ps.patron_session force row level security;
+alter table ps.signin_failure enable row level security;
+alter table ps.signin_failure force row level security;
+alter table ps.auth_setting enable row level security;
+alter table ps.auth_setting force row level security;
+revoke all on ps.staff_token, ps.pac_client, ps.patron_session, ps.signin_failure, ps.auth_setting from patron_app, patron_report;
+-- The owner runs the security definer functions and is itself subject to forced RLS.
+create policy owner_only on ps.staff_token for all to patron_owner using (true) with check (true);
+create policy owner_only on ps.pac_client for all to patron_owner using (true) with check (true);
+create policy owner_only on ps.patron_session for all to patron_owner using (true) with check (true);
+create policy owner_only on ps.signin_failure for all to patron_owner using (true) with check (true);
+create policy owner_only on ps.auth_setting for all to patron_owner using (true) with check (true);
+-- Security definer lookups (pac_scope, policy_scope, circulation_patrons, shares_circulation_group)
+-- run as the owner: it may read the rows they need.
+create policy owner_read on ps.patron for select to patron_owner using (true);
+create policy owner_read on ps.patron_block for select to patron_owner using (true);
+create policy owner_read on ps.branch for select to patron_owner using (true);
+create policy owner_read on ps.circulation_group_member for select to patron_owner using (true);
+create policy owner_update on ps.patron for update to patron_owner using (true) with check (true);
+
+-- Report writers read; the service role reads and writes; neither may change history tables.
+revoke update, delete on ps.setting_change, ps.branch_move from patron_app;
+revoke insert, update, delete on all tables in schema ps from patron_report;
+revoke execute on function ps.authenticate_staff(text, text[]), ps.authenticate_pac(text, text),
+    ps.patron_sign_in(text, text, text, text) from public, patron_report;
