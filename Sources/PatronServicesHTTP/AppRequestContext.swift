@@ -5,6 +5,9 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Accepted from `X-Request-Id` or generated; echoed on the response and in every log line.
     public var requestID: String = ""
+    /// The roles the matched route allows (from its registration in ``Endpoints``); checked in SQL by
+    /// `ps.authenticate_staff` in the request's own transaction.
+    public var allowedRoles: [StaffRole] = []
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

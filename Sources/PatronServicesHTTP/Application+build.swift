@@ -44,5 +44,17 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     let system = Endpoints(table: routes, prefix: "")
     SystemController(pool: pool, metrics: metrics, openAPI: try OpenAPIDocument.text()).register(system)
     router.addRoutes(system.collection)
+
+    let db = Database(pool: pool)
+    let staff = Endpoints(table: routes, prefix: "/staff/v1")
+    OrganisationController(db: db).register(staff)
+    PatronsController(db: db).register(staff)
+    AccessController(db: db).register(staff)
+    SettingsController(db: db).register(staff)
+    router.addRoutes(staff.collection, atPath: "/staff/v1")
+
+    let pac = Endpoints(table: routes, prefix: "/pac/v1")
+    PACController(db: db).register(pac)
+    router.addRoutes(pac.collection, atPath: "/pac/v1")
     return router
 }

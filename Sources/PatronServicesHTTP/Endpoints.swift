@@ -16,14 +16,18 @@ public struct Endpoints {
     /// Registers `handler` for `method` on `path` (Hummingbird syntax, `:id` for parameters).
     @discardableResult
     public func on(
-        _ method: HTTPRequest.Method, _ path: String, roles: [String] = [],
+        _ method: HTTPRequest.Method, _ path: String, roles: [StaffRole] = [],
         use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) -> Self {
-        collection.on(RouterPath(path), method: method, use: handler)
+        collection.on(RouterPath(path), method: method) { request, context in
+            var context = context
+            context.allowedRoles = roles
+            return try await handler(request, context)
+        }
         let full = (prefix + (path.isEmpty ? "" : "/" + path)).split(separator: "/").map { segment in
             segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
         }
-        table.add(.init(method: method, path: "/" + full.joined(separator: "/"), roles: roles))
+        table.add(.init(method: method, path: "/" + full.joined(separator: "/"), roles: roles.map(\.rawValue)))
         return self
     }
 }

@@ -16,3 +16,10 @@ enum JSONResponse {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
+
+extension JSONResponse {
+    /// JSON already rendered (by PostgreSQL).
+    static func text(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}

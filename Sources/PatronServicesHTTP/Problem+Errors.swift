@@ -31,6 +31,22 @@ extension Problem {
         }
     }
 
+    static let fieldMessages = [
+        "not_found": "No such value.", "required": "This field is required.", "invalid": "This value is not allowed.",
+        "invalid_email": "Not a valid e-mail address.", "postal_code_not_found": "Postal code not found.",
+        "invalid_postal_code_format": "Invalid postal code format.", "invalid_phone": "Not a valid phone number.",
+        "taken": "Already in use.", "system_level_only": "Can only be set at system level.", "wrong_type": "Wrong type of value.",
+    ]
+
+    /// The status with its reason phrase, for the codes SQL functions raise.
+    static func standardStatus(_ code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .conflict, .gone, .preconditionFailed, .unprocessableContent,
+            .tooManyRequests,
+        ]
+        return known.first { $0.code == code } ?? HTTPResponse.Status(code: code, reasonPhrase: "Client Error")
+    }
+
     static func from(postgres error: PostgresError) -> Problem? {
         switch error.kind {
         case .poolTimeout, .poolClosed, .connectionFailed, .connectionClosed:
@@ -48,17 +64,37 @@ extension Problem {
             let errors = (error.hint ?? "").split(separator: ",").compactMap { pair -> FieldError? in
                 let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { return nil }
-                return FieldError(field: parts[0], code: parts[1], message: error.detail ?? error.message)
+                return FieldError(field: parts[0], code: parts[1], message: fieldMessages[parts[1]] ?? (error.detail ?? error.message))
             }
-            return Problem(HTTPResponse.Status(code: status), code: error.message, detail: error.detail ?? error.message, errors: errors)
+            return Problem(standardStatus(status), code: error.message, detail: error.detail ?? error.message, errors: errors)
         }
         switch state {
+        case .uniqueViolation where error.constraint == "patron_barcode_key":
+            return Problem(.conflict, code: "barcode_taken", detail: "That barcode is already in use.",
+                errors: [FieldError(field: "barcode", code: "taken", message: "That barcode is already in use.")])
         case .uniqueViolation:
             return Problem(.conflict, code: "conflict", detail: "It already exists (\(error.constraint ?? "unique")).")
         case .foreignKeyViolation:
             return Problem(.unprocessableContent, code: "unknown_reference", detail: "It refers to something that does not exist (\(error.constraint ?? "reference")).")
-        case .checkViolation, .notNullViolation, .exclusionViolation:
-            return Problem(.unprocessableContent, code: "constraint_violated", detail: "It breaks a rule (\(error.constraint ?? state.rawValue)).")
+        case .checkViolation:
+            // PostgreSQL names column checks "<table>_<column>_check": report the column as the field.
+            var errors: [FieldError] = []
+            if let constraint = error.constraint, let table = error.table, constraint.hasPrefix(table + "_"), constraint.hasSuffix("_check") {
+                let column = constraint.dropFirst(table.count + 1).dropLast(6)
+                let words = column.split(separator: "_")
+                let field = (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+                errors.append(FieldError(field: field, code: "invalid", message: "This value is not allowed."))
+            }
+            return Problem(.unprocessableContent, code: "validation_failed", detail: "A value breaks a rule (\(error.constraint ?? "check")).", errors: errors)
+        case .notNullViolation:
+            let field = error.column.map { column -> FieldError in
+                let words = column.split(separator: "_")
+                let name = (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+                return FieldError(field: name, code: "required", message: "This field is required.")
+            }
+            return Problem(.unprocessableContent, code: "validation_failed", detail: "A required value is missing.", errors: field.map { [$0] } ?? [])
+        case .exclusionViolation:
+            return Problem(.conflict, code: "conflict", detail: "It overlaps with something that exists (\(error.constraint ?? "exclusion")).")
         case .invalidTextRepresentation, SQLState("22003"), SQLState("22007"), SQLState("22008"), SQLState("22023"):
             return Problem(.badRequest, code: "invalid_value", detail: "A value has the wrong form.")
         case .serializationFailure, .deadlockDetected, .lockNotAvailable:

@@ -4,14 +4,14 @@ import Hummingbird
 extension Request {
     /// Decodes a JSON body, answering 400 `malformed_json` for text that is not JSON, 422
     /// `validation_failed` naming the field for JSON of the wrong shape, and 415 for another media type.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext, decoder: JSONDecoder = JSONDecoder()) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send application/json.")
         }
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw Problem.fromDecoding(error)
         }

@@ -51,5 +51,6 @@ public struct TransactionOptions: Sendable, Hashable {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    var prelude: [PostgresQuery] { [beginStatement] + (settingsStatement.map { [$0] } ?? []) }
+    /// `begin` and the settings statement, to pipeline before a transaction's own statements.
+    public var prelude: [PostgresQuery] { [beginStatement] + (settingsStatement.map { [$0] } ?? []) }
 }

@@ -1,14 +1,29 @@
 import ArgumentParser
 import Hummingbird
+import Logging
+import PatronServices
 import PatronServicesHTTP
+import Postgres
 
 /// Runs the HTTP service until SIGTERM/SIGINT, then shuts down gracefully.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP service.")
     @OptionGroup var options: ConfigOptions
+    @Flag(help: "Load the demo consortium if the database is empty and print fresh demo credentials.") var demo = false
 
     func run() async throws {
-        let app = try await buildApplication(reader: try await options.reader())
+        let reader = try await options.reader()
+        if demo {
+            let settings = AppConfiguration(reader: reader)
+            let provider = try await DatabaseProvider.resolve(settings, logger: Logger(label: "seed"))
+            let credentials = try await DemoSeed(
+                owner: provider.owner, sqlDirectory: try SQLDirectory.locate(explicit: settings.sqlDirectory)
+            ).run()
+            printCredentials(credentials)
+            // Let the application start (and so own, and stop at shutdown) the embedded cluster.
+            if let cluster = provider.embedded, provider.startedEmbedded { try cluster.stop() }
+        }
+        let app = try await buildApplication(reader: reader)
         try await app.runService()
     }
 }

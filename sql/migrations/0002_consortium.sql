@@ -511,7 +511,7 @@ create function ps.patron_sign_in(p_client_key text, p_barcode text, p_pin text,
         end if;
         select * into v_patron from patron p where lower(p.barcode) = lower(p_barcode) and p.deleted_at is null;
         -- A fixed dummy bcrypt hash (cost 8, as real ones) when there is no such patron or no PIN.
-        v_hash := coalesce(v_patron.pin_hash, '$2a$08$Wb0bA4Hh9lIUGUvbX0B5VO7nqCC0lJ1y8XzVQfTl1oX3.d4nsjAbS');
+        v_hash := coalesce(v_patron.pin_hash, '$2a$08$nrUHFVXN6nSW0J4lS7ikVe9OX6yOMIaD7T5tLSJ3gRMqQ.mEWH/U.');
         v_ok := crypt(p_pin, v_hash) = v_hash and v_patron.pin_hash is not null;
         if not v_ok then
             insert into signin_failure (barcode, client_id) values (p_barcode, v_client.client_id);
@@ -565,8 +565,7 @@ comment on view ps.circulation_patron is
 
 alter table ps.library enable row level security;
 alter table ps.library force row level security;
-create policy library_read on ps.library for select using (
-    ps.current_institution_id() is not null or ps.is_consortium_admin());
+create policy library_read on ps.library for select using (ps.can_see_institution(institution_id));
 create policy library_write on ps.library for all using (ps.is_consortium_admin()
     or (institution_id = ps.current_institution_id() and ps.current_staff_role() = 'library_admin'))
     with check (ps.is_consortium_admin()
@@ -574,8 +573,9 @@ create policy library_write on ps.library for all using (ps.is_consortium_admin(
 
 alter table ps.branch enable row level security;
 alter table ps.branch force row level security;
--- Branch names and time zones are directory information every authenticated caller may read.
-create policy branch_read on ps.branch for select using (ps.current_institution_id() is not null or ps.is_consortium_admin());
+-- Staff see their own institution's branches; lookups across institutions go through the security
+-- definer scope functions, which expose only what they need.
+create policy branch_read on ps.branch for select using (ps.can_see_institution(institution_id));
 create policy branch_write on ps.branch for all
     using (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'))
     with check (ps.can_write_institution(institution_id) and ps.current_staff_role() in ('consortium_admin', 'library_admin'));

@@ -1,0 +1,62 @@
+import Foundation
+import Postgres
+
+/// Loads the demo consortium (`sql/demo/seed.sql`) and issues credentials for trying the API.
+public struct DemoSeed: Sendable {
+    /// What a newcomer needs to call the API.
+    public struct Credentials: Sendable {
+        public var consortiumAdminToken: String
+        public var libraryAdminToken: String
+        public var circulationStaffToken: String
+        public var pacClientKey: String
+        public var pacBranchName: String
+        public var patronBarcode: String
+        public var patronPIN: String
+    }
+
+    public let owner: PostgresConfiguration
+    public let sqlDirectory: String
+
+    public init(owner: PostgresConfiguration, sqlDirectory: String) {
+        self.owner = owner
+        self.sqlDirectory = sqlDirectory
+    }
+
+    /// Seeds the consortium unless it already has libraries, then issues fresh demo credentials.
+    public func run() async throws -> Credentials {
+        let connection = try await PostgresConnection.connect(owner)
+        do {
+            let credentials = try await seed(connection)
+            await connection.close()
+            return credentials
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func seed(_ connection: PostgresConnection) async throws -> Credentials {
+        try await connection.execute("begin; select set_config('ps.role', 'consortium_admin', true)")
+        if try await connection.query("select count(*) from ps.library").scalar(Int.self) == 0 {
+            try await connection.execute(try String(contentsOfFile: sqlDirectory + "/demo/seed.sql", encoding: .utf8))
+        }
+        let library = try await connection.query("select institution_id from ps.library where code = 'RPL'").scalar(Int64.self)
+        func token(_ role: String, _ institution: Int64?) async throws -> String {
+            try await connection.query("select token from ps.create_staff_token(\(role), \(institution), 'demo', now() + interval '30 days', 'seed')")
+                .scalar(String.self)
+        }
+        let admin = try await token("consortium_admin", nil)
+        let libraryAdmin = try await token("library_admin", library)
+        let circulation = try await token("circulation_staff", library)
+        let branch = try await connection.query("select branch_id, name from ps.branch where code = 'RPL-MAIN'").single()
+        let key = try await connection.query(
+            "select client_key from ps.create_pac_client(\(try branch.decode("branch_id", as: Int64.self)), 'demo', 'seed')"
+        ).scalar(String.self)
+        let barcode = try await connection.query(
+            "select barcode from ps.patron where institution_id = \(library) order by patron_id limit 1").scalar(String.self)
+        try await connection.execute("commit")
+        return Credentials(
+            consortiumAdminToken: admin, libraryAdminToken: libraryAdmin, circulationStaffToken: circulation, pacClientKey: key,
+            pacBranchName: try branch.decode("name", as: String.self), patronBarcode: barcode, patronPIN: "1234")
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Postgres
+
+/// Runs a request's database work in one transaction that starts by authenticating the caller in SQL,
+/// so row-level security sees the caller's institution and role and Swift never passes a tenant itself.
+struct Database: Sendable {
+    let pool: PostgresPool
+
+    /// The bearer token, or 401 before touching the database.
+    static func bearerToken(_ request: Request) throws -> String {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+            case let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !token.isEmpty, token.count <= 200
+        else {
+            throw Problem(.unauthorized, code: "unauthenticated", detail: "Send Authorization: Bearer <staff token>.",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return token
+    }
+
+    func authenticateStaff(_ request: Request, _ context: AppRequestContext) throws -> PostgresQuery {
+        let token = try Self.bearerToken(request)
+        let roles = context.allowedRoles.map(\.rawValue)
+        return "select * from ps.authenticate_staff(\(token), \(roles)::text[])"
+    }
+
+    /// `begin`, authentication and `body`'s statements, then `commit`.
+    func staff<T: Sendable>(
+        _ request: Request, _ context: AppRequestContext,
+        _ body: (PostgresConnection, StaffIdentity) async throws -> T
+    ) async throws -> T {
+        let authenticate = try authenticateStaff(request, context)
+        return try await pool.withConnection { connection in
+            let results = try await connection.pipeline(TransactionOptions().prelude + [authenticate])
+            let identity = try StaffIdentity(row: results.last!.single())
+            do {
+                let value = try await body(connection, identity)
+                try await connection.query("commit")
+                return value
+            } catch {
+                _ = try? await connection.execute("rollback")
+                throw error
+            }
+        }
+    }
+
+    /// One statement after authentication, pipelined with `begin` and `commit`: one round trip.
+    func staffQuery(_ request: Request, _ context: AppRequestContext, _ query: PostgresQuery) async throws -> PostgresResult {
+        let authenticate = try authenticateStaff(request, context)
+        return try await pool.withConnection { connection in
+            let statements = TransactionOptions().prelude + [authenticate, query, "commit"]
+            return try await connection.pipeline(statements)[statements.count - 2]
+        }
+    }
+}
+
+extension Database {
+    /// Runs `query` (which returns one row with one json/jsonb column) after authentication and answers
+    /// with that JSON; a NULL or absent row is 404 `notFound`.
+    func staffJSON(
+        _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery,
+        status: HTTPResponse.Status = .ok, notFound: String = "resource"
+    ) async throws -> Response {
+        let result = try await staffQuery(request, context, query)
+        guard let text = result.first?.values.first ?? nil else { throw Problem.notFound(notFound) }
+        return JSONResponse.text(text, status: status)
+    }
+}
