@@ -86,6 +86,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PatronServicesTests",
+            dependencies: ["PatronServices", "PatronServicesTesting", "Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PatronServicesHTTPTests",
             dependencies: [
                 "PatronServicesHTTP",

@@ -596,7 +596,8 @@ create policy circulation_group_write on ps.circulation_group for all using (ps.
 
 alter table ps.circulation_group_member enable row level security;
 alter table ps.circulation_group_member force row level security;
-create policy circulation_group_member_read on ps.circulation_group_member for select using (ps.current_institution_id() is not null or ps.is_consortium_admin());
+-- Staff see their own institution's memberships; scope functions see all (security definer).
+create policy circulation_group_member_read on ps.circulation_group_member for select using (ps.can_see_institution(institution_id));
 create policy circulation_group_member_write on ps.circulation_group_member for all using (ps.is_consortium_admin()) with check (ps.is_consortium_admin());
 
 alter table ps.patron_type enable row level security;
@@ -629,6 +630,8 @@ create policy patron_block_write on ps.patron_block for all
 alter table ps.setting_definition enable row level security;
 alter table ps.setting_definition force row level security;
 create policy setting_definition_read on ps.setting_definition for select using (true);
+-- Definitions are added by migrations, which run as the owner.
+create policy setting_definition_owner on ps.setting_definition for all to patron_owner using (true) with check (true);
 
 alter table ps.setting_value enable row level security;
 alter table ps.setting_value force row level security;
