@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "PatronServicesHTTP",
                 "PatronServicesTesting",
+                "PatronServices",
                 "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

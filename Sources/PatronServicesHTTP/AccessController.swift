@@ -27,7 +27,7 @@ struct AccessController {
             decoder.dateDecodingStrategy = .iso8601
             let body = try await request.decodeJSON(NewToken.self, context: context, decoder: decoder)
             return try await db.staffJSON(request, context, """
-                select jsonb_build_object('tokenId', t.token_id, 'token', t.token, 'role', \(body.role.rawValue),
+                select jsonb_build_object('tokenId', t.token_id, 'token', t.token, 'role', \(body.role.rawValue)::text,
                     'institutionId', \(body.institutionId)::bigint, 'expiresAt', \(body.expiresAt)::timestamptz)
                 from ps.create_staff_token(\(body.role.rawValue), \(body.institutionId), \(body.label), \(body.expiresAt),
                     current_setting('ps.actor')) t
@@ -35,7 +35,7 @@ struct AccessController {
         }
         endpoints.on(.delete, "tokens/:id", roles: StaffRole.admins) { request, context in
             try await db.staffJSON(request, context, """
-                select jsonb_build_object('tokenId', \(try context.id("id")), 'revoked', true) where ps.revoke_staff_token(\(try context.id("id")))
+                select jsonb_build_object('tokenId', \(try context.id("id"))::bigint, 'revoked', true) where ps.revoke_staff_token(\(try context.id("id")))
                 """, notFound: "token")
         }
         endpoints.on(.get, "pac-clients", roles: StaffRole.admins) { request, context in
@@ -44,13 +44,13 @@ struct AccessController {
         endpoints.on(.post, "pac-clients", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewClient.self, context: context)
             return try await db.staffJSON(request, context, """
-                select jsonb_build_object('clientId', c.client_id, 'clientKey', c.client_key, 'branchId', \(body.branchId))
+                select jsonb_build_object('clientId', c.client_id, 'clientKey', c.client_key, 'branchId', \(body.branchId)::bigint)
                 from ps.create_pac_client(\(body.branchId), \(body.label), current_setting('ps.actor')) c
                 """, status: .created)
         }
         endpoints.on(.delete, "pac-clients/:id", roles: StaffRole.admins) { request, context in
             try await db.staffJSON(request, context, """
-                select jsonb_build_object('clientId', \(try context.id("id")), 'revoked', true) where ps.revoke_pac_client(\(try context.id("id")))
+                select jsonb_build_object('clientId', \(try context.id("id"))::bigint, 'revoked', true) where ps.revoke_pac_client(\(try context.id("id")))
                 """, notFound: "PAC client")
         }
     }

@@ -88,9 +88,7 @@ struct OrganisationController {
         endpoints.on(.post, "branches/:id/move", roles: [.consortiumAdmin]) { request, context in
             let body = try await request.decodeJSON(Move.self, context: context)
             let id = try context.id("id")
-            return try await db.staffJSON(request, context, """
-                select ps.api(to_jsonb(b)) from (select ps.move_branch(\(id), \(body.institutionId))) m, ps.branch b where b.branch_id = \(id)
-                """, notFound: "branch")
+            return try await db.staffJSON(request, context, "select ps.move_branch(\(id), \(body.institutionId))", notFound: "branch")
         }
         endpoints.on(.get, "circulation-groups", roles: StaffRole.readers) { request, context in
             try await db.staffJSON(request, context, """

@@ -51,7 +51,7 @@ struct PatronsController {
         }
     }
 
-    static let patronJSON = "ps.api(to_jsonb(p)) || jsonb_build_object('blocks', coalesce((select jsonb_agg(ps.api(to_jsonb(b)) order by b.block_id) from ps.patron_block b where b.institution_id = p.institution_id and b.patron_id = p.patron_id and b.lifted_at is null), '[]'))"
+    static let patronJSON = "ps.patron_api(p.patron_id)"
 
     func register(_ endpoints: Endpoints) {
         endpoints.on(.get, "patron-types", roles: StaffRole.readers) { request, context in
@@ -105,18 +105,18 @@ struct PatronsController {
         endpoints.on(.post, "patrons", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(PatronInput.self, context: context)
             return try await db.staffJSON(request, context, """
-                select \(unescaped: Self.patronJSON) from ps.patron p where p.patron_id = ps.save_patron(null, \(try body.json())::jsonb)
+                select ps.patron_api(ps.save_patron(null, \(try body.json())::jsonb))
                 """, status: .created)
         }
         endpoints.on(.get, "patrons/:id", roles: StaffRole.readers) { request, context in
             try await db.staffJSON(request, context, """
-                select \(unescaped: Self.patronJSON) from ps.patron p where p.patron_id = \(try context.id("id")) and p.deleted_at is null
+                select ps.patron_api(p.patron_id) from ps.patron p where p.patron_id = \(try context.id("id")) and p.deleted_at is null
                 """, notFound: "patron")
         }
         endpoints.on(.patch, "patrons/:id", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(PatronInput.self, context: context)
             return try await db.staffJSON(request, context, """
-                select \(unescaped: Self.patronJSON) from ps.patron p where p.patron_id = ps.save_patron(\(try context.id("id")), \(try body.json())::jsonb)
+                select ps.patron_api(ps.save_patron(\(try context.id("id")), \(try body.json())::jsonb))
                 """, notFound: "patron")
         }
         endpoints.on(.get, "circulation/patrons", roles: StaffRole.circulation) { request, context in

@@ -32,7 +32,7 @@ struct SettingsController {
             }
             let value = try body.value.map { try PostgresJSON(encoding: $0) }
             return try await db.staffJSON(request, context, """
-                select jsonb_build_object('name', \(body.name), 'level', \(body.level), 'institutionId', \(body.institutionId)::bigint,
+                select jsonb_build_object('name', \(body.name)::text, 'level', \(body.level)::text, 'institutionId', \(body.institutionId)::bigint,
                     'branchId', \(body.branchId)::bigint, 'value', \(value)::jsonb)
                 from (select ps.save_setting(\(body.name), \(body.level), \(body.institutionId), \(body.branchId), \(value)::jsonb)) s
                 """)

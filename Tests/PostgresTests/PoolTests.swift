@@ -111,3 +111,22 @@ struct PoolTests {
         await pool.close()
     }
 }
+
+@Suite("Pipelines")
+struct PipelineTests {
+    @Test("after a pipelined transaction fails, the next one on the same connection gets its own results")
+    func pipelineAfterFailure() async throws {
+        try await withFreshConnection { connection, _ async throws in
+            try await connection.execute("create table t (id int primary key)")
+            let error = await expectPostgresError {
+                _ = try await connection.pipeline(["begin", "insert into t values (1), (1)", "commit"])
+            }
+            #expect(error?.sqlState == .uniqueViolation)
+            _ = try? await connection.execute("rollback")
+            let results = try await connection.pipeline(["begin", "insert into t values (\(2)) returning id", "commit"])
+            #expect(results.count == 3)
+            #expect(try results[1].scalar(Int.self) == 2)
+            #expect(await connection.transactionState() == .idle)
+        }
+    }
+}

@@ -105,8 +105,8 @@ comment on function ps.revoke_pac_client(bigint) is 'Revokes a PAC client key.';
 
 -- Moves a branch to another library: its patrons, blocks and clients follow (keys cascade), and the
 -- move is recorded. Refused while the branch's patrons' types do not exist in the target library.
-create function ps.move_branch(p_branch_id bigint, p_to_institution_id bigint) returns void
-    language plpgsql volatile
+create function ps.move_branch(p_branch_id bigint, p_to_institution_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
     as $$
     declare
         v_from bigint;
@@ -121,7 +121,9 @@ create function ps.move_branch(p_branch_id bigint, p_to_institution_id bigint) r
         if not exists (select 1 from ps.library where institution_id = p_to_institution_id) then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'No such library.', hint = 'institutionId:not_found';
         end if;
-        if v_from = p_to_institution_id then return; end if;
+        if v_from = p_to_institution_id then
+            return (select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = p_branch_id);
+        end if;
         if exists (select 1 from ps.patron where registered_branch_id = p_branch_id) then
             raise exception using errcode = 'PS409', message = 'branch_has_patrons',
                 detail = 'Re-register the branch''s patrons (their patron types belong to the old library) before moving it.';
@@ -131,8 +133,9 @@ create function ps.move_branch(p_branch_id bigint, p_to_institution_id bigint) r
         update ps.setting_value set institution_id = p_to_institution_id where branch_id = p_branch_id;
         insert into ps.branch_move (branch_id, from_institution_id, to_institution_id, moved_by)
         values (p_branch_id, v_from, p_to_institution_id, coalesce(nullif(current_setting('ps.actor', true), ''), session_user));
+        return (select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = p_branch_id);
     end $$;
-comment on function ps.move_branch(bigint, bigint) is 'Moves a branch (with its PAC clients and settings) to another library, recording the move.';
+comment on function ps.move_branch(bigint, bigint) is 'Moves a branch (with its PAC clients and settings) to another library, recording the move; returns the branch as the API shows it.';
 
 -- Validates and saves a patron (insert when p_patron_id is null). Field errors are reported together:
 -- PS422 validation_failed with hint 'field:code,field:code'.
@@ -274,3 +277,15 @@ create function ps.branch_name(p_branch_id bigint) returns text
     language sql stable security definer set search_path = ps, pg_temp
     as $$ select name from branch where branch_id = p_branch_id $$;
 comment on function ps.branch_name(bigint) is 'A branch''s display name (directory information, readable by any caller).';
+
+-- Volatile on purpose: called right after ps.save_patron in the same statement, it must see the row
+-- that call wrote (a stable function would read the statement's older snapshot).
+create function ps.patron_api(p_patron_id bigint) returns jsonb
+    language sql volatile
+    as $$
+        select ps.api(to_jsonb(p)) || jsonb_build_object('blocks', coalesce((
+            select jsonb_agg(ps.api(to_jsonb(b)) order by b.block_id) from ps.patron_block b
+            where b.institution_id = p.institution_id and b.patron_id = p.patron_id and b.lifted_at is null), '[]'))
+        from ps.patron p where p.patron_id = p_patron_id and p.deleted_at is null
+    $$;
+comment on function ps.patron_api(bigint) is 'A patron as the REST API shows it, with active blocks and without the PIN hash.';
