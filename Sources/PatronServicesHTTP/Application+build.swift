@@ -51,10 +51,12 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     PatronsController(db: db).register(staff)
     AccessController(db: db).register(staff)
     SettingsController(db: db).register(staff)
+    AccountUpdatesController(db: db).registerStaff(staff)
     router.addRoutes(staff.collection, atPath: "/staff/v1")
 
     let pac = Endpoints(table: routes, prefix: "/pac/v1")
     PACController(db: db).register(pac)
+    AccountUpdatesController(db: db).registerPAC(pac)
     router.addRoutes(pac.collection, atPath: "/pac/v1")
     return router
 }
