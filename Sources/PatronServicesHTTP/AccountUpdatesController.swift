@@ -72,6 +72,22 @@ struct AccountUpdatesController {
                 from (select ps.save_access_options(\(body.level), \(body.institutionId), \(branch), \(options)::jsonb)) s
                 """)
         }
+        for (method, add) in [(HTTPRequest.Method.put, true), (.delete, false)] {
+            endpoints.on(method, "patron-access-options/patron-codes/:code", roles: StaffRole.admins) { request, context in
+                guard let code = context.parameters.get("code"), (1...40).contains(code.count) else { throw Problem.notFound("patron code") }
+                let level = request.query("level") ?? "library"
+                guard ["system", "library", "branch"].contains(level) else {
+                    throw Problem(.badRequest, code: "invalid_query", detail: "level is system, library or branch.",
+                        errors: [.init(field: "level", code: "invalid", message: "system, library or branch.")])
+                }
+                let institution = try request.queryID("institutionId")
+                let branch = try request.queryID("branchId")
+                return try await db.staffJSON(request, context, """
+                    select jsonb_build_object('level', \(level)::text, 'updatePatronTypes',
+                        ps.edit_update_patron_types(\(level), coalesce(\(institution)::bigint, ps.current_institution_id()), \(branch), \(code), \(add)))
+                    """)
+            }
+        }
         endpoints.on(.get, "change-requests", roles: StaffRole.circulation + [.reportReader]) { request, context in
             let branch = try request.queryID("branchId")
             let hours = try request.queryID("minAgeHours")

@@ -413,3 +413,24 @@ struct AccountUpdatesTests {
         #expect(audit == 2)
     }
 }
+
+@Suite("Patron codes that may request account updates")
+struct PatronCodeListTests {
+    @Test("You can click Add to add patron codes or Delete to delete them")
+    func addAndRemoveCodes() async throws {
+        let f = try await AccountUpdatesFixture.make()
+        try await f.set(#"{"changeNotificationMethod": true, "updatePatronTypes": ["JUVENILE"]}"#)
+        let admin = f.fixture.tokens["RPL/library_admin"]!
+        try await withApp(database: f.fixture.database) { client async throws in
+            var response = try await client.call(.put, "/staff/v1/patron-access-options/patron-codes/ADULT?level=branch&branchId=\(f.registeredBranch)", token: admin)
+            #expect(response.object["updatePatronTypes"] as? [String] == ["ADULT", "JUVENILE"], "starts from the inherited list")
+            response = try await client.call(.put, "/staff/v1/patron-access-options/patron-codes/WIZARD?level=library", token: admin)
+            #expect(response.status == .unprocessableContent)
+            let session = try await f.signIn(client)
+            #expect(try await f.submit(client, session, #"{"notificationMethod": "text"}"#).outcome("notificationMethod") == "applied")
+            response = try await client.call(.delete, "/staff/v1/patron-access-options/patron-codes/adult?level=branch&branchId=\(f.registeredBranch)", token: admin)
+            #expect(response.object["updatePatronTypes"] as? [String] == ["JUVENILE"])
+            #expect(try await f.submit(client, session, #"{"notificationMethod": "mail"}"#).status == .forbidden)
+        }
+    }
+}

@@ -620,3 +620,48 @@ create or replace function ps.patron_api(p_patron_id bigint) returns jsonb
                 from ps.change_request r where r.institution_id = p.institution_id and r.patron_id = p.patron_id and r.status = 'pending'))
         from ps.patron p where p.patron_id = p_patron_id and p.deleted_at is null
     $$;
+
+-- Adds or removes one patron code from the list at a level. The level starts from the list it
+-- currently inherits, so removing a code at a branch does not lose the library's other codes.
+create function ps.edit_update_patron_types(p_level text, p_institution_id bigint, p_branch_id bigint, p_code text, p_add boolean)
+    returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_branch bigint := p_branch_id;
+        v_current jsonb;
+        v_new jsonb;
+    begin
+        if p_level = 'branch' then
+            select institution_id into p_institution_id from ps.branch where branch_id = p_branch_id;
+            if p_institution_id is null then
+                raise exception using errcode = 'PS404', message = 'branch_not_found', detail = 'No such branch.';
+            end if;
+        elsif p_level = 'library' then
+            select min(branch_id) into v_branch from ps.branch where institution_id = p_institution_id;
+            if not exists (select 1 from ps.library where institution_id = p_institution_id) then
+                raise exception using errcode = 'PS404', message = 'library_not_found', detail = 'No such library.';
+            end if;
+        end if;
+        if p_add and p_level <> 'system' and not exists (
+            select 1 from ps.patron_type where institution_id = p_institution_id and lower(code) = lower(p_code) and deleted_at is null) then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'No such patron type in this library.',
+                hint = 'code:not_found';
+        end if;
+        select value into v_current from ps.setting_value where name = 'pac.update_patron_types' and level = p_level
+            and institution_id is not distinct from (case when p_level = 'system' then null else p_institution_id end)
+            and branch_id is not distinct from (case when p_level = 'branch' then p_branch_id end);
+        if v_current is null and v_branch is not null then
+            select r.value into v_current from ps.resolve_setting(v_branch, 'pac.update_patron_types') r;
+        end if;
+        v_current := coalesce(v_current, '[]');
+        select coalesce(jsonb_agg(c order by c), '[]') into v_new from (
+            select distinct c from jsonb_array_elements_text(v_current) c where lower(c) <> lower(p_code)
+            union select upper(p_code) where p_add) x;
+        perform ps.save_setting('pac.update_patron_types', p_level,
+            case when p_level = 'system' then null else p_institution_id end,
+            case when p_level = 'branch' then p_branch_id end, v_new);
+        return v_new;
+    end $$;
+comment on function ps.edit_update_patron_types(text, bigint, bigint, text, boolean) is
+    'Adds (p_add) or removes a patron code from the codes that may request account updates online, at one level; returns the level''s new list.';
