@@ -14,7 +14,10 @@ import Synchronization
 public final class PostgresConnection: @unchecked Sendable {
     // @unchecked Sendable: `handle` and `statements` are only read or written on `queue` (a serial
     // queue), and the only cross-thread state, `cancelState`, is behind a Mutex.
-    private var handle: OpaquePointer?
+    // The non-blocking hot path (PostgresConnection+NonBlocking) touches them from the calling task,
+    // which the pool guarantees is the connection's only user at that moment; continuations order it
+    // after any earlier work on the queue.
+    var handle: OpaquePointer?
     private var statements: [String: String] = [:]
     let queue: DispatchQueue
     let logger: Logger
@@ -117,7 +120,10 @@ public final class PostgresConnection: @unchecked Sendable {
                     if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
                     state.cancel = nil
                 }
-                if let handle = self.handle { PQfinish(handle) }
+                if let handle = self.handle {
+                    PostgresReactor.shared.forget(PQsocket(handle))
+                    PQfinish(handle)
+                }
                 self.handle = nil
                 self.lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
                 continuation.resume()
@@ -201,7 +207,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs a statement as a prepared statement (prepared once per connection, then reused).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
-        try await cancellable { conn in try self.execPrepared(conn, query) }
+        try await queryNonBlocking(query)
     }
 
     /// Runs SQL text with the simple protocol: several statements at once, no parameters. Returns the
@@ -217,6 +223,8 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { PQclear(result) }
         return try readResult(conn, result, sql: sql)
     }
+
+    func preparedName(for sql: String) -> String? { statements[sql] }
 
     func statementName(_ conn: OpaquePointer, for query: PostgresQuery) throws -> String {
         if let name = statements[query.sql] { return name }
