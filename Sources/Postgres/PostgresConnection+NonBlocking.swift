@@ -4,12 +4,96 @@ import Synchronization
 
 extension PostgresConnection {
     /// Runs one prepared statement with libpq's non-blocking API from the calling task, awaiting socket
-    /// readiness on the ``PostgresReactor`` rather than blocking any thread. Falls back to the connection's
-    /// queue the first time a statement is seen on this connection (to prepare it).
+    /// readiness on the ``PostgresReactor`` rather than blocking any thread. The first time a statement
+    /// is seen on this connection it goes through the queue instead, which prepares it.
     func queryNonBlocking(_ query: PostgresQuery) async throws -> PostgresResult {
-        guard let conn = handle, let name = preparedName(for: query.sql) else {
+        guard let name = preparedName(for: query.sql) else {
             return try await cancellable { conn in try self.execPrepared(conn, query) }
         }
+        return try await nonBlocking { conn, io in
+            try io.send(query, name)
+            try await io.flush()
+            var outcome: Result<PostgresResult, any Error>?
+            while let result = try await io.nextResult() {
+                if outcome == nil { outcome = Result { try self.readResult(conn, result, sql: query.sql) } }
+                PQclear(result)
+            }
+            guard let outcome else { throw self.connectionError(conn, sql: query.sql) }
+            return try outcome.get()
+        }
+    }
+
+    /// ``pipeline(_:)`` without blocking a thread: one send, one sync, results read as they arrive.
+    func pipelineNonBlocking(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
+        let names = queries.map { preparedName(for: $0.sql) }
+        guard names.allSatisfy({ $0 != nil }) else {
+            return try await cancellable { conn in try self.runPipeline(conn, queries) }
+        }
+        return try await nonBlocking { conn, io in
+            guard PQenterPipelineMode(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
+            defer { PQexitPipelineMode(conn) }
+            for (query, name) in zip(queries, names) { try io.send(query, name!) }
+            guard PQpipelineSync(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
+            try await io.flush()
+            var results: [PostgresResult] = []
+            var firstError: PostgresError?
+            for query in queries {
+                guard let result = try await io.nextResult() else { throw self.connectionError(conn, sql: query.sql) }
+                if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                    do {
+                        results.append(try self.readResult(conn, result, sql: query.sql))
+                    } catch let error as PostgresError {
+                        firstError = firstError ?? error
+                    }
+                }
+                PQclear(result)
+                while let extra = try await io.nextResult() { PQclear(extra) }  // each statement ends with a NULL
+            }
+            while let result = try await io.nextResult() {  // the sync point
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+            if let firstError { throw firstError }
+            return results
+        }
+    }
+
+    /// The non-blocking operations a hot-path call needs, bound to one connection.
+    struct NonBlockingIO {
+        let connection: PostgresConnection
+        let conn: OpaquePointer
+        let socket: Int32
+
+        func send(_ query: PostgresQuery, _ name: String) throws {
+            let sent = withCStrings(query.binds) { values in
+                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw connection.connectionError(conn, sql: query.sql) }
+        }
+
+        func flush() async throws {
+            while true {
+                let flushed = PQflush(conn)
+                if flushed == 0 { return }
+                if flushed < 0 { throw connection.connectionError(conn, sql: nil) }
+                await PostgresReactor.shared.wait(socket, for: .writable)
+            }
+        }
+
+        /// The next result, waiting for input without blocking; nil at the end of a statement's results.
+        func nextResult() async throws -> OpaquePointer? {
+            while PQisBusy(conn) == 1 {
+                await PostgresReactor.shared.wait(socket, for: .readable)
+                guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }
+            }
+            return PQgetResult(conn)
+        }
+    }
+
+    /// Liveness check, cancellation (PQcancel), non-blocking mode and session-state bookkeeping around `body`.
+    private func nonBlocking<T: Sendable>(_ body: (OpaquePointer, NonBlockingIO) async throws -> T) async throws -> T {
+        let conn = try liveHandle()
         if checkBeforeUse.exchange(false, ordering: .relaxed), !isIdleAndAlive(conn) {
             lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
             var error = PostgresError(kind: .connectionClosed, message: "the server closed the connection while it was idle")
@@ -32,29 +116,7 @@ extension PostgresConnection {
             try Task.checkCancellation()
             PQsetnonblocking(conn, 1)
             defer { PQsetnonblocking(conn, 0) }
-            let sent = withCStrings(query.binds) { values in
-                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
-            }
-            guard sent == 1 else { throw connectionError(conn, sql: query.sql) }
-            let socket = PQsocket(conn)
-            while true {
-                let flushed = PQflush(conn)
-                if flushed == 0 { break }
-                if flushed < 0 { throw connectionError(conn, sql: query.sql) }
-                await PostgresReactor.shared.wait(socket, for: .writable)
-            }
-            var outcome: Result<PostgresResult, any Error>?
-            while true {
-                while PQisBusy(conn) == 1 {
-                    await PostgresReactor.shared.wait(socket, for: .readable)
-                    guard PQconsumeInput(conn) == 1 else { throw connectionError(conn, sql: query.sql) }
-                }
-                guard let result = PQgetResult(conn) else { break }
-                if outcome == nil { outcome = Result { try readResult(conn, result, sql: query.sql) } }
-                PQclear(result)
-            }
-            guard let outcome else { throw connectionError(conn, sql: query.sql) }
-            return try outcome.get()
+            return try await body(conn, NonBlockingIO(connection: self, conn: conn, socket: PQsocket(conn)))
         } onCancel: {
             cancelState.withLock { state in
                 if state.running == token, let cancel = state.cancel {

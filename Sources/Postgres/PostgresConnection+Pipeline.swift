@@ -8,10 +8,10 @@ extension PostgresConnection {
     /// When a statement fails the server skips the rest up to the sync; the first error is thrown.
     /// Used to run `begin; set_config(...); <call>; commit` as a single round trip on hot paths.
     public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
-        try await cancellable { conn in try self.runPipeline(conn, queries) }
+        try await pipelineNonBlocking(queries)
     }
 
-    private func runPipeline(_ conn: OpaquePointer, _ queries: [PostgresQuery]) throws -> [PostgresResult] {
+    func runPipeline(_ conn: OpaquePointer, _ queries: [PostgresQuery]) throws -> [PostgresResult] {
         let names = try queries.map { try statementName(conn, for: $0) }
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError(conn, sql: nil) }
         defer { PQexitPipelineMode(conn) }

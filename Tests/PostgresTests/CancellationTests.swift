@@ -31,6 +31,25 @@ struct CancellationTests {
         }
     }
 
+    @Test("cancelling a task on the non-blocking hot path (statement already prepared) cancels it on the server too")
+    func hotPathCancellation() async throws {
+        try await withFreshConnection { connection, _ async throws in
+            _ = try await connection.query("select pg_sleep(\(0.0)), 'hot-probe'")  // prepares the statement
+            let started = ContinuousClock.now
+            let task = Task { try await connection.query("select pg_sleep(\(30.0)), 'hot-probe'") }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let result = await task.result
+            #expect(ContinuousClock.now - started < .seconds(10))
+            guard case .failure(let error as PostgresError) = result else {
+                Issue.record("expected a cancelled PostgresError, got \(result)")
+                return
+            }
+            #expect(error.sqlState == .queryCanceled)
+            #expect(try await connection.query("select 1").scalar(Int.self) == 1)
+        }
+    }
+
     @Test("statement_timeout from the configuration stops a long query")
     func statementTimeout() async throws {
         let database = try await TestDatabase.create()
