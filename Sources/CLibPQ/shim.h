@@ -3,4 +3,5 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif

@@ -2,30 +2,55 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// One thread that waits, with epoll, for any connection's socket to become readable or writable and
-/// resumes the task waiting for it.
+/// One thread that waits, with epoll, for connections' sockets to become readable or writable, and
+/// that is also a `TaskExecutor`: tasks that prefer it run on this thread between waits.
 ///
 /// The hot query path drives libpq in non-blocking mode from the calling task: it sends, then awaits
-/// readiness here instead of parking a thread per connection in a blocking read. Under load one
-/// `epoll_wait` returns many ready sockets at once, the way pgbench multiplexes its connections.
-final class PostgresReactor: Sendable {
-    static let shared = PostgresReactor()
+/// readiness here instead of parking a thread per connection in a blocking read. A task running on
+/// another executor pays two thread hand-offs per statement (to this thread and back). A task that
+/// prefers this executor (``PostgresPool/withEventLoop(_:)``) pays none: its send, its wait and its
+/// resumption all happen on this thread, the way pgbench and SwiftNIO multiplex their connections.
+public final class PostgresReactor: TaskExecutor, Sendable {
+    public static let shared = PostgresReactor()
 
     enum Interest {
         case readable, writable
     }
 
     private let epoll: Int32
+    /// An eventfd that wakes `epoll_wait` when a job is enqueued from another thread.
+    private let wakeup: Int32
     /// Waiting continuations by file descriptor; a connection has at most one wait outstanding.
     private let waiters = Mutex<[Int32: CheckedContinuation<Void, Never>]>([:])
     /// Descriptors added to the epoll set (then re-armed with EPOLL_CTL_MOD).
     private let registered = Mutex<Set<Int32>>([])
+    private let jobs = Mutex<[UnownedJob]>([])
+    private let threadID = Atomic<UInt64>(0)
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeup = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeup
+        epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event)
         let thread = Thread { [self] in self.loop() }
         thread.name = "postgres-reactor"
         thread.start()
+    }
+
+    private var onReactorThread: Bool { threadID.load(ordering: .relaxed) == UInt64(pthread_self()) }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let first = jobs.withLock { jobs -> Bool in
+            jobs.append(unowned)
+            return jobs.count == 1
+        }
+        if first && !onReactorThread {
+            var one: UInt64 = 1
+            _ = write(wakeup, &one, 8)
+        }
     }
 
     /// Suspends until `fd` is ready (or an error/hang-up is reported on it, which the caller then reads).
@@ -54,13 +79,25 @@ final class PostgresReactor: Sendable {
     }
 
     private func loop() {
-        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        threadID.store(UInt64(pthread_self()), ordering: .relaxed)
+        var events = [epoll_event](repeating: epoll_event(), count: 128)
         while true {
-            let count = epoll_wait(epoll, &events, Int32(events.count), -1)
-            if count < 0 { continue }  // EINTR
+            let ready = jobs.withLock { jobs -> [UnownedJob] in
+                defer { jobs.removeAll(keepingCapacity: true) }
+                return jobs
+            }
+            for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            let pending = jobs.withLock { !$0.isEmpty }
+            let count = epoll_wait(epoll, &events, Int32(events.count), pending ? 0 : -1)
+            if count <= 0 { continue }  // EINTR or nothing ready
             for index in 0..<Int(count) {
                 let fd = events[index].data.fd
-                waiters.withLock { $0.removeValue(forKey: fd) }?.resume()
+                if fd == wakeup {
+                    var value: UInt64 = 0
+                    _ = read(wakeup, &value, 8)
+                } else {
+                    waiters.withLock { $0.removeValue(forKey: fd) }?.resume()
+                }
             }
         }
     }

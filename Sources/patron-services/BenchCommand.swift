@@ -31,16 +31,21 @@ struct BenchCommand: AsyncParsableCommand {
         _ = try shell(pgbench, ["-i", "-q", "-s", String(scale)] + common + ["bench"])
         let accounts = scale * 100_000
 
-        say("clients  pool q/s   pgbench q/s  ratio   pool p50 µs  pool p99 µs")
+        say("pool: tasks on the default executor; event loop: the same tasks preferring the Postgres event loop")
+        say("clients  pgbench q/s  pool q/s  ratio  p50 µs  p99 µs   event loop q/s  ratio  p50 µs  p99 µs")
         for count in clients {
             let pgbenchTPS = try pgbenchTPS(pgbench, common: common, clients: count)
             let pool = PostgresPool(
                 configuration: .init(connection: cluster.configuration(database: "bench"), maxConnections: count), logger: logger)
             let (poolQPS, p50, p99) = try await measure(pool: pool, clients: count, accounts: accounts)
+            let (loopQPS, loop50, loop99) = try await pool.withEventLoop {
+                try await measure(pool: pool, clients: count, accounts: accounts)
+            }
             await pool.close()
             say(
                 String(
-                    format: "%7d  %10.0f  %11.0f  %5.2f   %11.0f  %11.0f", count, poolQPS, pgbenchTPS, poolQPS / pgbenchTPS, p50, p99))
+                    format: "%7d  %11.0f  %8.0f  %5.2f  %6.0f  %6.0f   %14.0f  %5.2f  %6.0f  %6.0f", count, pgbenchTPS,
+                    poolQPS, poolQPS / pgbenchTPS, p50, p99, loopQPS, loopQPS / pgbenchTPS, loop50, loop99))
         }
     }
 
