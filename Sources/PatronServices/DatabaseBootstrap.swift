@@ -58,14 +58,6 @@ public struct DatabaseBootstrap: Sendable {
     }
 
     func withSuperuser<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(superuser, logger: logger)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await PostgresConnection.with(superuser, logger: logger, body)
     }
 }

@@ -24,15 +24,7 @@ public struct DemoSeed: Sendable {
 
     /// Seeds the consortium unless it already has libraries, then issues fresh demo credentials.
     public func run() async throws -> Credentials {
-        let connection = try await PostgresConnection.connect(owner)
-        do {
-            let credentials = try await seed(connection)
-            await connection.close()
-            return credentials
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await PostgresConnection.with(owner) { try await seed($0) }
     }
 
     private func seed(_ connection: PostgresConnection) async throws -> Credentials {

@@ -54,15 +54,7 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the names applied.
     @discardableResult
     public func migrate(_ configuration: PostgresConfiguration) async throws -> [String] {
-        let connection = try await PostgresConnection.connect(configuration, logger: logger)
-        do {
-            let applied = try await migrate(on: connection)
-            await connection.close()
-            return applied
-        } catch {
-            await connection.close()
-            throw error
-        }
+        try await PostgresConnection.with(configuration, logger: logger) { try await migrate(on: $0) }
     }
 
     /// Applies what is pending on `connection`, holding the migration lock meanwhile.

@@ -312,3 +312,21 @@ extension String {
         return String(text)
     }
 }
+
+extension PostgresConnection {
+    /// Opens a connection for `body` and closes it afterwards, whether `body` returns or throws.
+    public static func with<T: Sendable>(
+        _ configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres"),
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await connect(configuration, logger: logger)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}

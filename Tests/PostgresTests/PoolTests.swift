@@ -130,3 +130,22 @@ struct PipelineTests {
         }
     }
 }
+
+@Suite("The Postgres event loop executor")
+struct EventLoopTests {
+    @Test("tasks preferring the Postgres event loop run their statements there, concurrently and correctly")
+    func queriesOnTheEventLoop() async throws {
+        let database = try await TestDatabase.create()
+        let pool = PostgresPool(configuration: .init(connection: database.superuser, maxConnections: 4))
+        let sum = try await pool.withEventLoop {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<300 {
+                    group.addTask { try await pool.query("select \(index)::int + 0 * pg_backend_pid()").scalar(Int.self) }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+        #expect(sum == (0..<300).reduce(0, +))
+        await pool.close()
+    }
+}

@@ -6,15 +6,7 @@ import Testing
 /// A fresh database and a connection to it as superuser, closed after `body`.
 func withFreshConnection<T: Sendable>(_ body: (PostgresConnection, TestDatabase.Database) async throws -> T) async throws -> T {
     let database = try await TestDatabase.create()
-    let connection = try await PostgresConnection.connect(database.superuser)
-    do {
-        let result = try await body(connection, database)
-        await connection.close()
-        return result
-    } catch {
-        await connection.close()
-        throw error
-    }
+    return try await PostgresConnection.with(database.superuser) { try await body($0, database) }
 }
 
 /// Expects `body` to throw a ``PostgresError`` and returns it.
