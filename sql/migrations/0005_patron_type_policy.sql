@@ -1,0 +1,254 @@
+-- Patron type policies (WMS) and the circulation data their limits are computed from: items with their
+-- cost (876 ‡c), loans and claims, bills with payments and waivers, accruing fines, loan limit policies,
+-- suspensions. Money is integer minor units of the owning institution's currency.
+
+create table ps.item (
+    institution_id bigint not null,
+    item_id bigint generated always as identity,
+    branch_id bigint not null,
+    barcode text not null unique check (barcode ~ '^[A-Za-z0-9-]{3,40}$'),
+    title text not null default '',
+    cost_minor bigint check (cost_minor is null or cost_minor >= 0),
+    primary key (institution_id, item_id),
+    unique (item_id),
+    foreign key (institution_id, branch_id) references ps.branch (institution_id, branch_id) on update cascade
+);
+comment on table ps.item is 'Items with their owning branch and optional cost (local holdings record 876 ‡c, minor units); an item without a cost adds nothing to the value on loan.';
+comment on column ps.item.cost_minor is 'Item cost from the LHR 876 ‡c in minor units; null when the record has none.';
+
+create table ps.loan (
+    institution_id bigint not null,
+    loan_id bigint generated always as identity,
+    item_id bigint not null,
+    patron_id bigint not null references ps.patron (patron_id),
+    checkout_branch_id bigint not null references ps.branch (branch_id),
+    checked_out_at timestamptz not null default now(),
+    due_at timestamptz not null,
+    state text not null default 'active' check (state in ('active', 'returned', 'claimed_lost', 'claimed_returned', 'claimed_never_had')),
+    returned_at timestamptz,
+    renewals integer not null default 0,
+    override_comment text,
+    overridden_by text,
+    acknowledged_alerts text[] not null default '{}',
+    primary key (institution_id, loan_id),
+    unique (loan_id),
+    foreign key (institution_id, item_id) references ps.item (institution_id, item_id)
+);
+create index loan_patron_open on ps.loan (patron_id) where state <> 'returned';
+create unique index loan_item_active on ps.loan (item_id) where state = 'active';
+comment on table ps.loan is 'Loans, keyed by the lending institution; states active, returned and the three claims.';
+
+create table ps.bill (
+    institution_id bigint not null,
+    bill_id bigint generated always as identity,
+    patron_id bigint not null references ps.patron (patron_id),
+    loan_id bigint references ps.loan (loan_id),
+    kind text not null check (kind in ('overdue_fine', 'lost_item', 'membership_fee', 'other')),
+    amount_minor bigint not null check (amount_minor > 0),
+    paid_minor bigint not null default 0 check (paid_minor >= 0),
+    waived_minor bigint not null default 0 check (waived_minor >= 0),
+    posted_at timestamptz,
+    state text not null default 'outstanding' check (state in ('outstanding', 'paid', 'waived', 'cancelled')),
+    created_at timestamptz not null default now(),
+    check (paid_minor + waived_minor <= amount_minor),
+    primary key (institution_id, bill_id),
+    unique (bill_id)
+);
+create index bill_patron on ps.bill (patron_id) where state = 'outstanding';
+comment on table ps.bill is 'Bills owed to an institution; only posted bills (posted_at set) count as billed. Partial payments and waivers reduce the balance.';
+
+create table ps.accruing_fines_policy (
+    institution_id bigint primary key references ps.library on update cascade,
+    daily_fine_minor bigint not null default 0 check (daily_fine_minor >= 0),
+    max_fine_minor bigint check (max_fine_minor is null or max_fine_minor >= 0),
+    counts_toward_billed_limit boolean not null default false
+);
+comment on table ps.accruing_fines_policy is 'The institution''s fine rate for overdue items, and whether accruing (unposted) fines count toward the outstanding billed limit.';
+
+create table ps.loan_limit_policy (
+    institution_id bigint not null,
+    patron_type_id bigint not null references ps.patron_type (patron_type_id),
+    verified_loan_value_limit_minor bigint check (verified_loan_value_limit_minor is null or verified_loan_value_limit_minor >= 0),
+    primary key (institution_id, patron_type_id)
+);
+comment on table ps.loan_limit_policy is 'Loan Limit Policy per institution and patron type, carrying the Verified Loan Value Limit.';
+
+create table ps.patron_type_policy (
+    institution_id bigint not null,
+    patron_type_id bigint not null references ps.patron_type (patron_type_id),
+    use_patron_supplied_email boolean not null default true,
+    membership_policy text,
+    max_loan_value_minor bigint check (max_loan_value_minor is null or max_loan_value_minor >= 0),
+    block_renewal_when_exceeded boolean not null default true,
+    max_items_overdue integer check (max_items_overdue is null or max_items_overdue >= 0),
+    max_days_overdue integer check (max_days_overdue is null or max_days_overdue >= 0),
+    max_claimed_lost integer check (max_claimed_lost is null or max_claimed_lost >= 0),
+    max_claimed_returned integer check (max_claimed_returned is null or max_claimed_returned >= 0),
+    max_claimed_never_had integer check (max_claimed_never_had is null or max_claimed_never_had >= 0),
+    bill_notification_policy text,
+    max_outstanding_billed_minor bigint check (max_outstanding_billed_minor is null or max_outstanding_billed_minor >= 0),
+    max_waived_minor bigint check (max_waived_minor is null or max_waived_minor >= 0),
+    suspension_notification_policy text,
+    max_suspension_minutes integer check (max_suspension_minutes is null or max_suspension_minutes >= 0),
+    account_overview_template text,
+    reply_to_first text check (reply_to_first is null or reply_to_first in ('institution', 'branch', 'patron_type')),
+    reply_to_second text check (reply_to_second is null or reply_to_second in ('institution', 'branch')),
+    last_modified timestamptz not null default now(),
+    primary key (institution_id, patron_type_id),
+    check (reply_to_first is distinct from 'patron_type' or reply_to_second is not null)
+);
+comment on table ps.patron_type_policy is
+    'WMS Patron Type Policy per institution and patron type. Every limit null means No Limit; max_suspension_minutes 0 means the type is never suspended; block_renewal_when_exceeded (default on) makes exceeded limits block renewal as well as checkout.';
+
+create table ps.patron_type_policy_change (
+    change_id bigint generated always as identity primary key,
+    institution_id bigint not null,
+    patron_type_id bigint not null,
+    old_value jsonb,
+    new_value jsonb,
+    changed_at timestamptz not null default now(),
+    changed_by text not null
+);
+comment on table ps.patron_type_policy_change is 'Every change to a patron type policy: who, when, old and new row.';
+
+create function ps.patron_type_policy_audit() returns trigger
+    language plpgsql
+    as $$
+    begin
+        if tg_op = 'UPDATE' then new.last_modified := now(); end if;
+        insert into ps.patron_type_policy_change (institution_id, patron_type_id, old_value, new_value, changed_by)
+        values (coalesce(new.institution_id, old.institution_id), coalesce(new.patron_type_id, old.patron_type_id),
+                case when tg_op <> 'INSERT' then to_jsonb(old) end, case when tg_op <> 'DELETE' then to_jsonb(new) end,
+                coalesce(nullif(current_setting('ps.actor', true), ''), session_user));
+        return coalesce(new, old);
+    end $$;
+create trigger patron_type_policy_audit before insert or update or delete on ps.patron_type_policy
+    for each row execute function ps.patron_type_policy_audit();
+
+create table ps.suspension (
+    institution_id bigint not null,
+    suspension_id bigint generated always as identity,
+    patron_id bigint not null references ps.patron (patron_id),
+    starts_at timestamptz not null,
+    ends_at timestamptz not null,
+    reason text not null default '',
+    created_by text not null,
+    check (ends_at > starts_at),
+    primary key (institution_id, suspension_id)
+);
+comment on table ps.suspension is 'Suspensions of a patron; cumulative (a new one starts when the current one ends).';
+
+-- Policy list with the WMS status of each patron type / policy pair.
+create view ps.patron_type_policy_status with (security_invoker = true) as
+    select coalesce(t.institution_id, p.institution_id) as institution_id,
+           coalesce(t.patron_type_id, p.patron_type_id) as patron_type_id,
+           t.code as policy_name,
+           case when p.patron_type_id is null then 'category_without_policy'
+                when t.deleted_at is not null then 'policy_without_category'
+                else 'none' end as status,
+           p.last_modified
+    from ps.patron_type t
+    left join ps.patron_type_policy p on p.institution_id = t.institution_id and p.patron_type_id = t.patron_type_id
+    where t.deleted_at is null or p.patron_type_id is not null;
+comment on view ps.patron_type_policy_status is
+    'Patron Type Policies screen: status none (policy and borrower category both exist), category_without_policy (configured in Institution Borrower Categories, no circulation policy) or policy_without_category (the category was deleted), with Last Modified.';
+
+do $$
+declare t text;
+begin
+    foreach t in array array['item', 'loan', 'bill', 'accruing_fines_policy', 'loan_limit_policy', 'patron_type_policy',
+                             'patron_type_policy_change', 'suspension'] loop
+        execute format('alter table ps.%I enable row level security', t);
+        execute format('alter table ps.%I force row level security', t);
+        execute format('create policy tenant_read on ps.%I for select using (ps.can_see_institution(institution_id))', t);
+        execute format('create policy tenant_write on ps.%I for all using (ps.can_write_institution(institution_id)
+            and ps.current_staff_role() not in (''pac'', ''patron'')) with check (ps.can_write_institution(institution_id)
+            and ps.current_staff_role() not in (''pac'', ''patron''))', t);
+        execute format('create policy owner_read on ps.%I for select to patron_owner using (true)', t);
+    end loop;
+end $$;
+create policy owner_insert on ps.patron_type_policy_change for insert to patron_owner with check (true);
+revoke update, delete on ps.patron_type_policy_change from patron_app;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Eligibility: every condition for a patron at a branch, for checkout or renewal
+-- ---------------------------------------------------------------------------------------------------
+
+create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action text)
+    returns table (condition text, limit_value bigint, current_value bigint, exceeded boolean, blocks boolean,
+                   clearance text, policy_institution_id bigint, policy_last_modified timestamptz)
+    language plpgsql stable security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_scope record;
+        v_patron patron;
+        v_policy patron_type_policy;
+        v_fines accruing_fines_policy;
+        v_verified bigint;
+        v_tz text;
+        v_blocks_renewal boolean;
+        v_value_limit bigint;
+    begin
+        if p_action not in ('checkout', 'renewal') then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'checkout or renewal.', hint = 'action:invalid';
+        end if;
+        select * into v_scope from policy_scope(p_patron_id, p_branch_id);
+        -- Staff see patrons of their own institution or of one sharing a circulation group.
+        if not (ps.is_consortium_admin() or ps.shares_circulation_group(ps.current_institution_id(), v_scope.institution_id)) then
+            raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
+        end if;
+        select * into v_patron from patron where patron_id = p_patron_id;
+        select * into v_policy from patron_type_policy where institution_id = v_scope.institution_id and patron_type_id = v_patron.patron_type_id;
+        select * into v_fines from accruing_fines_policy where institution_id = v_scope.institution_id;
+        select verified_loan_value_limit_minor into v_verified from loan_limit_policy
+            where institution_id = v_scope.institution_id and patron_type_id = v_patron.patron_type_id;
+        select time_zone into v_tz from branch where branch_id = p_branch_id;
+        v_blocks_renewal := coalesce(v_policy.block_renewal_when_exceeded, true);
+        v_value_limit := case when v_policy.max_loan_value_minor is null then v_verified
+                              when v_verified is null then v_policy.max_loan_value_minor
+                              else least(v_policy.max_loan_value_minor, v_verified) end;
+
+        return query
+        with open_loans as (
+            select l.*, i.cost_minor,
+                   greatest(0, (now() at time zone v_tz)::date - (l.due_at at time zone v_tz)::date) as days_overdue
+            from loan l join item i on i.item_id = l.item_id
+            where l.patron_id = p_patron_id and l.state <> 'returned'),
+        figures as (
+            select
+                (select count(*) from open_loans where state = 'active' and days_overdue > 0) as items_overdue,
+                (select coalesce(max(days_overdue), 0) from open_loans where state = 'active') as days_overdue,
+                (select count(*) from open_loans where state = 'claimed_lost') as claimed_lost,
+                (select count(*) from open_loans where state = 'claimed_returned') as claimed_returned,
+                (select count(*) from open_loans where state = 'claimed_never_had') as claimed_never_had,
+                (select coalesce(sum(cost_minor), 0)::bigint from open_loans where state = 'active') as loan_value,
+                (select coalesce(sum(amount_minor - paid_minor - waived_minor), 0)::bigint from bill
+                    where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null) as posted,
+                (select coalesce(sum(least(days_overdue * coalesce(v_fines.daily_fine_minor, 0),
+                                          coalesce(v_fines.max_fine_minor, days_overdue * coalesce(v_fines.daily_fine_minor, 0)))), 0)::bigint
+                    from open_loans where state = 'active') as accruing,
+                (select coalesce(sum(waived_minor), 0)::bigint from bill where patron_id = p_patron_id) as waived)
+        select x.condition, x.limit_value, x.current_value, x.exceeded, x.exceeded and (x.always or v_blocks_renewal),
+               case when x.exceeded and (x.always or v_blocks_renewal) then 'override' else 'acknowledge' end,
+               v_scope.institution_id, v_policy.last_modified
+        from (select c.condition, c.limit_value, c.current_value, c.always,
+                     coalesce(c.current_value > c.limit_value, false) or c.always as exceeded
+        from figures f, lateral (values
+            ('verify_patron_block', null::bigint, null::bigint, exists (select 1 from patron_block b where b.patron_id = p_patron_id
+                and b.kind = 'verify_patron' and b.lifted_at is null), 'override'),
+            ('suspended', null, null, exists (select 1 from suspension s where s.patron_id = p_patron_id
+                and now() between s.starts_at and s.ends_at), 'override'),
+            ('max_items_overdue', v_policy.max_items_overdue::bigint, f.items_overdue, false, 'override'),
+            ('max_days_overdue', v_policy.max_days_overdue::bigint, f.days_overdue::bigint, false, 'override'),
+            ('max_claimed_lost', v_policy.max_claimed_lost::bigint, f.claimed_lost, false, 'override'),
+            ('max_claimed_returned', v_policy.max_claimed_returned::bigint, f.claimed_returned, false, 'override'),
+            ('max_claimed_never_had', v_policy.max_claimed_never_had::bigint, f.claimed_never_had, false, 'override'),
+            ('max_loan_value', v_value_limit, f.loan_value, false, 'acknowledge'),
+            ('max_outstanding_billed', v_policy.max_outstanding_billed_minor,
+                f.posted + case when coalesce(v_fines.counts_toward_billed_limit, false) then f.accruing else 0 end, false, 'override'),
+            ('max_amount_waived', v_policy.max_waived_minor, f.waived, false, 'override')
+        ) c (condition, limit_value, current_value, always, clearance)
+        where c.limit_value is not null or c.condition in ('verify_patron_block', 'suspended')) x;
+    end $$;
+comment on function ps.eligibility(bigint, bigint, text) is
+    'Every condition for a patron at a branch for checkout or renewal, under the patron''s home institution''s policy: limit (null: No Limit), current figure across the consortium, exceeded, whether it blocks (a Verify Patron block and a suspension always; limits when Block renewal when limit is exceeded is on), override (blocking) or acknowledge, and the policy''s institution and Last Modified. Days overdue in the branch''s time zone; the value limit is the most restrictive of the policy''s and the Verified Loan Value Limit; accruing fines count only when the Accruing Fines Policy says so.';
