@@ -1,0 +1,118 @@
+import Configuration
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PatronServices
+import PatronServicesTesting
+import Postgres
+import Testing
+
+@testable import PatronServicesHTTP
+
+/// A Riverside patron with a policy, and items to lend at Riverside Main.
+struct CheckoutFixture {
+    let fixture: DemoFixture
+    let patron: Int64
+    let branch: Int64
+
+    static func make(policy: String, items: Int, cost: Int64?) async throws -> CheckoutFixture {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!
+        let branch = fixture.branches["RPL-MAIN"]!
+        let patron = try await fixture.asAdmin { c async throws -> Int64 in
+            let row = try await c.query("select patron_id, patron_type_id from ps.patron where institution_id = \(rpl) order by patron_id limit 1").single()
+            let type = try row.decode("patron_type_id", as: Int64.self)
+            try await c.query("insert into ps.patron_type_policy (institution_id, patron_type_id) values (\(rpl), \(type))")
+            try await c.execute("update ps.patron_type_policy set \(policy) where patron_type_id = \(type)")
+            try await c.query("""
+                insert into ps.item (institution_id, branch_id, barcode, cost_minor)
+                select \(rpl), \(branch), 'ITEM-' || n, \(cost) from generate_series(1, \(items)) n
+                """)
+            return try row.decode("patron_id", as: Int64.self)
+        }
+        return CheckoutFixture(fixture: fixture, patron: patron, branch: branch)
+    }
+
+    func checkout(_ client: any TestClientProtocol, item: Int, token: String, extra: String = "") async throws -> TestResponse {
+        try await client.call(.post, "/staff/v1/checkouts", token: token,
+            json: #"{"patronId":\#(patron),"itemBarcode":"ITEM-\#(item)","branchId":\#(branch)\#(extra)}"#)
+    }
+
+    func loans() async throws -> Int {
+        try await fixture.asAdmin { c async throws in
+            try await c.query("select count(*) from ps.loan where patron_id = \(patron) and state = 'active'").scalar(Int.self)
+        }
+    }
+}
+
+@Suite("Checkout: alerts staff override or acknowledge by role, serialised per patron")
+struct CheckoutTests {
+    @Test("Depending on their account type, staff will need to override or acknowledge the message")
+    func overrideVersusAcknowledge() async throws {
+        let f = try await CheckoutFixture.make(policy: "max_loan_value_minor = 1500", items: 4, cost: 1000)
+        let staff = f.fixture.tokens["RPL/circulation_staff"]!
+        let supervisor = f.fixture.tokens["RPL/circulation_supervisor"]!
+        try await withApp(database: f.fixture.database) { client async throws in
+            #expect(try await f.checkout(client, item: 1, token: staff).status == .created)
+            // The second item would take the value on loan to 2000 > 1500: a blocking alert.
+            var response = try await f.checkout(client, item: 2, token: staff)
+            #expect(response.status == .forbidden)
+            let problem = try response.problem()
+            #expect(problem.code == "override_required")
+            #expect(problem.errors?.first?.field == "max_loan_value")
+            response = try await f.checkout(client, item: 2, token: supervisor)
+            #expect(try response.problem().code == "override_comment_required")
+            response = try await f.checkout(client, item: 2, token: supervisor, extra: #","overrideComment":"Teacher's class set""#)
+            #expect(response.status == .created)
+            #expect(response.object["overrideComment"] as? String == "Teacher's class set")
+            #expect(response.object["overriddenAlerts"] as? [String] == ["max_loan_value"])
+            response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
+            #expect(response.object["allowed"] as? Bool == false, "the value on loan is over the limit")
+            let value = (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_loan_value" }
+            #expect(value?["currentValue"] as? Int == 2000)
+        }
+        // With "block renewal when limit is exceeded" cleared, the same alert only needs acknowledging.
+        let g = try await CheckoutFixture.make(policy: "max_loan_value_minor = 1500, block_renewal_when_exceeded = false", items: 3, cost: 1000)
+        try await withApp(database: g.fixture.database) { client async throws in
+            let staff = g.fixture.tokens["RPL/circulation_staff"]!
+            #expect(try await g.checkout(client, item: 1, token: staff).status == .created)
+            var response = try await g.checkout(client, item: 2, token: staff)
+            #expect(response.status == .conflict)
+            #expect(try response.problem().code == "acknowledgement_required")
+            response = try await g.checkout(client, item: 2, token: staff, extra: #","acknowledge":["max_loan_value"]"#)
+            #expect(response.status == .created)
+            #expect(response.object["acknowledgedAlerts"] as? [String] == ["max_loan_value"])
+        }
+    }
+
+    @Test("64 concurrent checkouts for one patron at its limit never exceed it")
+    func concurrentCheckoutsNeverExceed() async throws {
+        let f = try await CheckoutFixture.make(policy: "max_loan_value_minor = 5000", items: 64, cost: 1000)
+        let staff = f.fixture.tokens["RPL/circulation_staff"]!
+        try await withApp(["database.pool.size": 8], database: f.fixture.database) { client async throws in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for item in 1...64 { group.addTask { try await f.checkout(client, item: item, token: staff).status.code } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 5)
+            #expect(statuses.filter { $0 == 403 }.count == 59)
+        }
+        #expect(try await f.loans() == 5)
+    }
+
+    @Test("a Verify Patron block stops checkout until staff resolve it (or a supervisor overrides)")
+    func verifyBlockStopsCheckout() async throws {
+        let f = try await CheckoutFixture.make(policy: "max_items_overdue = null", items: 2, cost: nil)
+        try await f.fixture.asAdmin { c async throws in
+            try await c.query("insert into ps.patron_block (institution_id, patron_id, kind, created_by) select institution_id, patron_id, 'verify_patron', 'test' from ps.patron where patron_id = \(f.patron)")
+        }
+        try await withApp(database: f.fixture.database) { client async throws in
+            let response = try await f.checkout(client, item: 1, token: f.fixture.tokens["RPL/circulation_staff"]!)
+            #expect(response.status == .forbidden)
+            #expect(try response.problem().errors?.first?.field == "verify_patron_block")
+        }
+        #expect(try await f.loans() == 0)
+    }
+}
