@@ -180,3 +180,40 @@ struct EligibilityTests {
         try await p.admin("update ps.patron_type_policy set reply_to_first = 'institution', reply_to_second = null where patron_type_id = \(p.type)")
     }
 }
+
+@Suite("Suspensions and notification addresses")
+struct SuspensionAndNotificationTests {
+    @Test("If a patron type should never be suspended, set the maximum suspension period to 0 minutes; otherwise suspensions are capped and cumulative")
+    func suspensionCap() async throws {
+        let p = try await PolicyFixture.make()
+        try await p.admin("update ps.patron_type_policy set max_suspension_minutes = 0 where patron_type_id = \(p.type)")
+        await #expect(throws: PostgresError.self) { try await p.admin("select ps.suspend_patron(\(p.patron), 60, 'late')") }
+        try await p.admin("update ps.patron_type_policy set max_suspension_minutes = 30 where patron_type_id = \(p.type)")
+        try await p.admin("select ps.suspend_patron(\(p.patron), 60, 'late')")
+        try await p.admin("select ps.suspend_patron(\(p.patron), 10, 'late again')")
+        let spans = try await p.fixture.asAdmin { c async throws in
+            try await c.query("select extract(epoch from ends_at - starts_at)::int as s, starts_at, ends_at from ps.suspension where patron_id = \(p.patron) order by starts_at")
+                .map { (try $0.decode("s", as: Int.self), try $0.decode("starts_at", as: Date.self), try $0.decode("ends_at", as: Date.self)) }
+        }
+        #expect(spans.map(\.0) == [1800, 600])
+        #expect(spans[1].1 == spans[0].2, "cumulative: the second starts when the first ends")
+        #expect(try await p.conditions()["suspended"]?.decode("blocks", as: Bool.self) == true)
+    }
+
+    @Test("patron-supplied e-mail, else the institution-supplied address, else a print notification")
+    func notificationAddress() async throws {
+        let p = try await PolicyFixture.make()
+        func resolve() async throws -> (String, String?) {
+            try await p.fixture.asService(institution: "RPL", role: "circulation_staff") { c async throws in
+                let row = try await c.query("select * from ps.notification_address(\(p.patron))").single()
+                return (try row.decode("channel"), try row.decode("address"))
+            }
+        }
+        try await p.admin("update ps.patron set email = 'me@example.org', alt_email = null, institution_email = 'id42@rpl.example.org' where patron_id = \(p.patron)")
+        #expect(try await resolve() == ("email", "me@example.org"))
+        try await p.admin("update ps.patron_type_policy set use_patron_supplied_email = false where patron_type_id = \(p.type)")
+        #expect(try await resolve() == ("email", "id42@rpl.example.org"))
+        try await p.admin("update ps.patron set email = null, institution_email = null where patron_id = \(p.patron)")
+        #expect(try await resolve() == ("print", nil))
+    }
+}

@@ -341,3 +341,59 @@ create function ps.checkout(p_patron_id bigint, p_item_barcode text, p_branch_id
     end $$;
 comment on function ps.checkout(bigint, text, bigint, timestamptz, text, text[]) is
     'Checks an item out to a patron at a branch: evaluates every condition under the home institution''s policy (the new item''s cost included in the value on loan), requires a supervisor override with a comment for blocking alerts and an acknowledgement for the others, and writes the loan, in one transaction serialised per patron.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Suspensions, notification addresses, renewals
+-- ---------------------------------------------------------------------------------------------------
+
+-- Suspends a patron for p_minutes, capped by the policy's maximum suspension period; with 0 the type
+-- is never suspended. Cumulative: a new suspension starts when the current one ends.
+create function ps.suspend_patron(p_patron_id bigint, p_minutes integer, p_reason text) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_patron ps.patron;
+        v_max integer;
+        v_start timestamptz;
+        v_minutes integer;
+        v_row ps.suspension;
+    begin
+        select * into v_patron from ps.patron where patron_id = p_patron_id for update;
+        if not found then
+            raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
+        end if;
+        if p_minutes is null or p_minutes <= 0 then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'A positive number of minutes.', hint = 'minutes:invalid';
+        end if;
+        select max_suspension_minutes into v_max from ps.patron_type_policy
+        where institution_id = v_patron.institution_id and patron_type_id = v_patron.patron_type_id;
+        if v_max = 0 then
+            raise exception using errcode = 'PS409', message = 'never_suspended', detail = 'This patron type is never suspended.';
+        end if;
+        v_minutes := least(p_minutes, coalesce(v_max, p_minutes));
+        select greatest(now(), coalesce(max(ends_at), now())) into v_start from ps.suspension where patron_id = p_patron_id;
+        insert into ps.suspension (institution_id, patron_id, starts_at, ends_at, reason, created_by)
+        values (v_patron.institution_id, p_patron_id, v_start, v_start + make_interval(mins => v_minutes), coalesce(p_reason, ''),
+            coalesce(nullif(current_setting('ps.actor', true), ''), session_user))
+        returning * into v_row;
+        return ps.api(to_jsonb(v_row)) || jsonb_build_object('cappedAt', v_max);
+    end $$;
+comment on function ps.suspend_patron(bigint, integer, text) is
+    'Suspends a patron, capped by the patron type policy''s maximum suspension period (No Limit when null; 0: never suspended); cumulative.';
+
+-- Where notifications go: with patron-supplied e-mail on, the patron-supplied address, else the
+-- institution-supplied one; with no e-mail at all, print.
+create function ps.notification_address(p_patron_id bigint)
+    returns table (channel text, address text)
+    language sql stable security definer set search_path = ps, pg_temp
+    as $$
+        select case when a.address is null then 'print' else 'email' end, a.address
+        from patron p
+        left join patron_type_policy pp on pp.institution_id = p.institution_id and pp.patron_type_id = p.patron_type_id
+        cross join lateral (select case when coalesce(pp.use_patron_supplied_email, true)
+                                        then coalesce(p.email, p.alt_email, p.institution_email)
+                                        else p.institution_email end as address) a
+        where p.patron_id = p_patron_id and ps.can_see_institution(p.institution_id)
+    $$;
+comment on function ps.notification_address(bigint) is
+    'The address a patron''s notifications go to: the patron-supplied e-mail when the policy says so, else the institution-supplied one; print when there is none.';
