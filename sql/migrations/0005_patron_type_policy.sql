@@ -397,3 +397,86 @@ create function ps.notification_address(p_patron_id bigint)
     $$;
 comment on function ps.notification_address(bigint) is
     'The address a patron''s notifications go to: the patron-supplied e-mail when the policy says so, else the institution-supplied one; print when there is none.';
+
+-- Saves a patron type policy from the Edit Policy screen (camelCase JSON; absent fields keep their
+-- value, null means No Limit), validating every field together: PS422 lists all offending fields.
+create function ps.save_patron_type_policy(p_patron_type_id bigint, p jsonb) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_type ps.patron_type;
+        v_errors text[] := '{}';
+        v_key text;
+        v_column text;
+        v_current jsonb;
+        v_merged jsonb;
+        v_limits constant text[] := array['maxLoanValueMinor', 'maxItemsOverdue', 'maxDaysOverdue', 'maxClaimedLost',
+            'maxClaimedReturned', 'maxClaimedNeverHad', 'maxOutstandingBilledMinor', 'maxWaivedMinor', 'maxSuspensionMinutes'];
+        v_booleans constant text[] := array['usePatronSuppliedEmail', 'blockRenewalWhenExceeded'];
+        v_texts constant text[] := array['membershipPolicy', 'billNotificationPolicy', 'suspensionNotificationPolicy',
+            'accountOverviewTemplate', 'replyToFirst', 'replyToSecond'];
+    begin
+        select * into v_type from ps.patron_type where patron_type_id = p_patron_type_id;
+        if not found then
+            raise exception using errcode = 'PS404', message = 'patron_type_not_found', detail = 'No such patron type.';
+        end if;
+        if v_type.deleted_at is not null then
+            raise exception using errcode = 'PS409', message = 'patron_type_deleted',
+                detail = 'Patron types need to be in Institution Borrower Categories before you can create a policy.';
+        end if;
+        for v_key in select jsonb_object_keys(p) loop
+            if v_key = any (v_limits) then
+                if jsonb_typeof(p->v_key) not in ('null', 'number') or (jsonb_typeof(p->v_key) = 'number'
+                   and ((p->>v_key)::numeric < 0 or (p->>v_key)::numeric <> trunc((p->>v_key)::numeric))) then
+                    v_errors := v_errors || (v_key || ':invalid');
+                end if;
+            elsif v_key = any (v_booleans) then
+                if jsonb_typeof(p->v_key) <> 'boolean' then v_errors := v_errors || (v_key || ':wrong_type'); end if;
+            elsif v_key = any (v_texts) then
+                if jsonb_typeof(p->v_key) not in ('null', 'string') then v_errors := v_errors || (v_key || ':wrong_type'); end if;
+            else
+                v_errors := v_errors || (v_key || ':unknown_field');
+            end if;
+        end loop;
+        if p ? 'replyToFirst' and p->>'replyToFirst' not in ('institution', 'branch', 'patron_type') then
+            v_errors := v_errors || 'replyToFirst:invalid'::text;
+        end if;
+        if p ? 'replyToSecond' and p->>'replyToSecond' not in ('institution', 'branch') then
+            v_errors := v_errors || 'replyToSecond:invalid'::text;
+        end if;
+        select ps.api(to_jsonb(pp)) into v_current from ps.patron_type_policy pp where pp.patron_type_id = p_patron_type_id;
+        v_merged := coalesce(v_current, '{}') || p;
+        if v_merged->>'replyToFirst' = 'patron_type' and coalesce(v_merged->>'replyToSecond', '') = '' then
+            v_errors := v_errors || 'replyToSecond:required'::text;
+        end if;
+        if cardinality(v_errors) > 0 then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'The policy has invalid fields.',
+                hint = array_to_string(v_errors, ',');
+        end if;
+        if v_current is null then
+            insert into ps.patron_type_policy (institution_id, patron_type_id) values (v_type.institution_id, p_patron_type_id);
+        end if;
+        update ps.patron_type_policy set
+            use_patron_supplied_email = coalesce((v_merged->>'usePatronSuppliedEmail')::boolean, true),
+            membership_policy = v_merged->>'membershipPolicy',
+            max_loan_value_minor = (v_merged->>'maxLoanValueMinor')::bigint,
+            block_renewal_when_exceeded = coalesce((v_merged->>'blockRenewalWhenExceeded')::boolean, true),
+            max_items_overdue = (v_merged->>'maxItemsOverdue')::integer,
+            max_days_overdue = (v_merged->>'maxDaysOverdue')::integer,
+            max_claimed_lost = (v_merged->>'maxClaimedLost')::integer,
+            max_claimed_returned = (v_merged->>'maxClaimedReturned')::integer,
+            max_claimed_never_had = (v_merged->>'maxClaimedNeverHad')::integer,
+            bill_notification_policy = v_merged->>'billNotificationPolicy',
+            max_outstanding_billed_minor = (v_merged->>'maxOutstandingBilledMinor')::bigint,
+            max_waived_minor = (v_merged->>'maxWaivedMinor')::bigint,
+            suspension_notification_policy = v_merged->>'suspensionNotificationPolicy',
+            max_suspension_minutes = (v_merged->>'maxSuspensionMinutes')::integer,
+            account_overview_template = v_merged->>'accountOverviewTemplate',
+            reply_to_first = v_merged->>'replyToFirst',
+            reply_to_second = v_merged->>'replyToSecond'
+        where patron_type_id = p_patron_type_id;
+        return (select ps.api(to_jsonb(pp)) || jsonb_build_object('policyName', v_type.code)
+                from ps.patron_type_policy pp where pp.patron_type_id = p_patron_type_id);
+    end $$;
+comment on function ps.save_patron_type_policy(bigint, jsonb) is
+    'Creates or edits the patron type policy of a patron type from camelCase JSON (null: No Limit), validating all fields; Last Modified and history are kept by triggers.';
