@@ -53,6 +53,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     SettingsController(db: db).register(staff)
     AccountUpdatesController(db: db).registerStaff(staff)
     CirculationController(db: db).register(staff)
+    CirculationController(db: db).registerLoans(staff)
     PolicyController(db: db).register(staff)
     router.addRoutes(staff.collection, atPath: "/staff/v1")
 

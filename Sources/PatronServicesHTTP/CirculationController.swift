@@ -41,3 +41,34 @@ struct CirculationController {
         }
     }
 }
+
+extension CirculationController {
+    struct Renewal: Decodable {
+        var dueAt: Date?
+        var overrideComment: String?
+        var acknowledge: [String]?
+    }
+
+    struct Claim: Decodable {
+        /// claimed_lost, claimed_returned, claimed_never_had, or null to clear.
+        var claim: String?
+    }
+
+    func registerLoans(_ endpoints: Endpoints) {
+        endpoints.on(.post, "loans/:id/renew", roles: StaffRole.circulation) { request, context in
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let body = try await request.decodeJSON(Renewal.self, context: context, decoder: decoder)
+            return try await db.staffJSON(request, context, """
+                select ps.renew(\(try context.id("id")), \(body.dueAt), \(body.overrideComment), \(body.acknowledge ?? [])::text[])
+                """, notFound: "loan")
+        }
+        endpoints.on(.post, "loans/:id/check-in", roles: StaffRole.circulation) { request, context in
+            try await db.staffJSON(request, context, "select ps.check_in(\(try context.id("id")))", notFound: "loan")
+        }
+        endpoints.on(.put, "loans/:id/claim", roles: StaffRole.circulation) { request, context in
+            let body = try await request.decodeJSON(Claim.self, context: context)
+            return try await db.staffJSON(request, context, "select ps.set_claim(\(try context.id("id")), \(body.claim))", notFound: "loan")
+        }
+    }
+}

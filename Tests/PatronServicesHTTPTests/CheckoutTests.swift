@@ -116,3 +116,61 @@ struct CheckoutTests {
         #expect(try await f.loans() == 0)
     }
 }
+
+@Suite("Renewal, check-in and claims")
+struct LoanLifecycleTests {
+    func loanID(_ response: TestResponse) throws -> Int { try #require(response.object["loanId"] as? Int) }
+
+    @Test("Block renewal when limit is exceeded: selected, exceeding a limit prevents renewal (a supervisor may override); cleared, it does not")
+    func renewalHonoursBlockRenewal() async throws {
+        for blockRenewal in [true, false] {
+            let f = try await CheckoutFixture.make(policy: "max_claimed_lost = 0, block_renewal_when_exceeded = \(blockRenewal)", items: 2, cost: nil)
+            let staff = f.fixture.tokens["RPL/circulation_staff"]!
+            try await withApp(database: f.fixture.database) { client async throws in
+                let first = try loanID(try await f.checkout(client, item: 1, token: staff))
+                let second = try loanID(try await f.checkout(client, item: 2, token: staff))
+                #expect(try await client.call(.put, "/staff/v1/loans/\(second)/claim", token: staff, json: #"{"claim":"claimed_lost"}"#).status == .ok)
+                var response = try await client.call(.post, "/staff/v1/loans/\(first)/renew", token: staff, json: "{}")
+                if blockRenewal {
+                    #expect(response.status == .forbidden)
+                    #expect(try response.problem().errors?.first?.field == "max_claimed_lost")
+                    response = try await client.call(.post, "/staff/v1/loans/\(first)/renew", token: f.fixture.tokens["RPL/circulation_supervisor"]!,
+                        json: #"{"overrideComment":"Claim under review"}"#)
+                    #expect(response.status == .ok)
+                } else {
+                    #expect(response.status == .conflict)
+                    response = try await client.call(.post, "/staff/v1/loans/\(first)/renew", token: staff, json: #"{"acknowledge":["max_claimed_lost"]}"#)
+                    #expect(response.status == .ok)
+                }
+                #expect(response.object["renewals"] as? Int == 1)
+                // Clearing the claim clears the alert.
+                #expect(try await client.call(.put, "/staff/v1/loans/\(second)/claim", token: staff, json: #"{"claim":null}"#).object["state"] as? String == "active")
+                #expect(try await client.call(.post, "/staff/v1/loans/\(first)/renew", token: staff, json: "{}").status == .ok)
+            }
+        }
+    }
+
+    @Test("Overdue fines and fees are posted to the patron account when the items are returned to the library")
+    func checkInPostsFine() async throws {
+        let f = try await CheckoutFixture.make(policy: "max_outstanding_billed_minor = 100", items: 1, cost: nil)
+        try await f.fixture.asAdmin { c async throws in
+            try await c.query("insert into ps.accruing_fines_policy values (\(f.fixture.institutions["RPL"]!), 25, 200, false)")
+        }
+        let staff = f.fixture.tokens["RPL/circulation_staff"]!
+        try await withApp(database: f.fixture.database) { client async throws in
+            let due = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-6 * 86_400))
+            let loan = try loanID(try await f.checkout(client, item: 1, token: staff, extra: #","dueAt":"\#(due)""#))
+            var eligibility = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
+            var billed = (eligibility.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_outstanding_billed" }
+            #expect(billed?["currentValue"] as? Int == 0, "accruing fines do not count by default")
+            let response = try await client.call(.post, "/staff/v1/loans/\(loan)/check-in", token: staff)
+            #expect(response.object["postedFineMinor"] as? Int == 150)
+            eligibility = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
+            billed = (eligibility.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_outstanding_billed" }
+            #expect(billed?["currentValue"] as? Int == 150)
+            #expect(billed?["exceeded"] as? Bool == true)
+            #expect(try await client.call(.post, "/staff/v1/loans/\(loan)/check-in", token: staff).status == .conflict)
+            #expect(try await client.call(.post, "/staff/v1/loans/\(loan)/check-in", token: f.fixture.tokens["LDL/circulation_staff"]!).status == .notFound)
+        }
+    }
+}

@@ -480,3 +480,84 @@ create function ps.save_patron_type_policy(p_patron_type_id bigint, p jsonb) ret
     end $$;
 comment on function ps.save_patron_type_policy(bigint, jsonb) is
     'Creates or edits the patron type policy of a patron type from camelCase JSON (null: No Limit), validating all fields; Last Modified and history are kept by triggers.';
+
+-- Loans the caller's institution lent, locked, or 404.
+create function ps.lock_own_loan(p_loan_id bigint) returns ps.loan
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_loan loan;
+    begin
+        select * into v_loan from loan where loan_id = p_loan_id;
+        if v_loan.loan_id is null or not ps.can_write_institution(v_loan.institution_id)
+           or ps.current_staff_role() not in ('circulation_supervisor', 'circulation_staff', 'library_admin', 'consortium_admin') then
+            raise exception using errcode = 'PS404', message = 'loan_not_found', detail = 'No such loan.';
+        end if;
+        perform 1 from patron where patron_id = v_loan.patron_id for update;
+        select * into v_loan from loan where loan_id = p_loan_id for update;
+        return v_loan;
+    end $$;
+
+create function ps.renew(p_loan_id bigint, p_due_at timestamptz, p_override_comment text, p_acknowledged text[]) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_loan loan := ps.lock_own_loan(p_loan_id);
+        v_cleared record;
+    begin
+        if v_loan.state <> 'active' then
+            raise exception using errcode = 'PS409', message = 'loan_not_active', detail = 'Only active loans renew.';
+        end if;
+        select * into v_cleared from clear_alerts(v_loan.patron_id, v_loan.checkout_branch_id, 'renewal', 0, p_override_comment, p_acknowledged);
+        update loan set due_at = coalesce(p_due_at, greatest(due_at, now()) + interval '21 days'), renewals = renewals + 1,
+            override_comment = case when cardinality(v_cleared.overridden) > 0 then p_override_comment else override_comment end,
+            acknowledged_alerts = acknowledged_alerts || v_cleared.acknowledged
+        where loan_id = p_loan_id returning * into v_loan;
+        return ps.api(to_jsonb(v_loan)) || jsonb_build_object('overriddenAlerts', to_jsonb(v_cleared.overridden));
+    end $$;
+comment on function ps.renew(bigint, timestamptz, text, text[]) is
+    'Renews a loan, honouring Block renewal when limit is exceeded; a Verify Patron block or a suspension always needs an override.';
+
+-- Check-in: overdue fines are posted to the patron account when the item is returned.
+create function ps.check_in(p_loan_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_loan loan := ps.lock_own_loan(p_loan_id);
+        v_fines accruing_fines_policy;
+        v_tz text;
+        v_days integer;
+        v_fine bigint;
+    begin
+        if v_loan.state = 'returned' then
+            raise exception using errcode = 'PS409', message = 'already_returned', detail = 'That loan was already checked in.';
+        end if;
+        select * into v_fines from accruing_fines_policy where institution_id = v_loan.institution_id;
+        select time_zone into v_tz from branch where branch_id = v_loan.checkout_branch_id;
+        v_days := greatest(0, (now() at time zone v_tz)::date - (v_loan.due_at at time zone v_tz)::date);
+        v_fine := least(v_days * coalesce(v_fines.daily_fine_minor, 0), coalesce(v_fines.max_fine_minor, v_days * coalesce(v_fines.daily_fine_minor, 0)));
+        update loan set state = 'returned', returned_at = now() where loan_id = p_loan_id returning * into v_loan;
+        if v_fine > 0 then
+            insert into bill (institution_id, patron_id, loan_id, kind, amount_minor, posted_at)
+            values (v_loan.institution_id, v_loan.patron_id, v_loan.loan_id, 'overdue_fine', v_fine, now());
+        end if;
+        return ps.api(to_jsonb(v_loan)) || jsonb_build_object('postedFineMinor', v_fine);
+    end $$;
+comment on function ps.check_in(bigint) is 'Checks a loan in and posts its overdue fine (days overdue in the branch''s time zone × the daily rate, up to the maximum).';
+
+create function ps.set_claim(p_loan_id bigint, p_claim text) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_loan loan := ps.lock_own_loan(p_loan_id);
+    begin
+        if p_claim is not null and p_claim not in ('claimed_lost', 'claimed_returned', 'claimed_never_had') then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'Unknown claim.', hint = 'claim:invalid';
+        end if;
+        if v_loan.state = 'returned' then
+            raise exception using errcode = 'PS409', message = 'loan_returned', detail = 'A returned loan cannot be claimed.';
+        end if;
+        update loan set state = coalesce(p_claim, 'active') where loan_id = p_loan_id returning * into v_loan;
+        return ps.api(to_jsonb(v_loan));
+    end $$;
+comment on function ps.set_claim(bigint, text) is 'Marks a loan claimed lost, claimed returned or claimed never had, or (null) clears the claim.';
