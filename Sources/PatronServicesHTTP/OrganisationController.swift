@@ -105,6 +105,12 @@ struct OrganisationController {
                 returning jsonb_build_object('groupId', group_id, 'name', name, 'institutionIds', '[]'::jsonb)
                 """, status: .created)
         }
+        endpoints.on(.delete, "circulation-groups/:id", roles: [.consortiumAdmin]) { request, context in
+            try await db.staffJSON(request, context, """
+                delete from ps.circulation_group where group_id = \(try context.id("id"))
+                returning jsonb_build_object('groupId', group_id, 'deleted', true)
+                """, notFound: "circulation group")
+        }
         endpoints.on(.put, "circulation-groups/:id/members/:institutionId", roles: [.consortiumAdmin]) { request, context in
             let group = try context.id("id")
             let institution = try context.id("institutionId")

@@ -119,6 +119,20 @@ struct PatronsController {
                 select ps.patron_api(ps.save_patron(\(try context.id("id")), \(try body.json())::jsonb))
                 """, notFound: "patron")
         }
+        endpoints.on(.delete, "patrons/:id", roles: StaffRole.admins) { request, context in
+            // Patrons are never erased: their loans and bills stay (a deleted patron's fine shows as N/A in reports).
+            try await db.staffJSON(request, context, """
+                update ps.patron set deleted_at = now(), pin_hash = null, updated_at = now()
+                where patron_id = \(try context.id("id")) and deleted_at is null
+                returning jsonb_build_object('patronId', patron_id, 'deletedAt', deleted_at)
+                """, notFound: "patron")
+        }
+        endpoints.on(.delete, "postal-codes/:id", roles: [.consortiumAdmin]) { request, context in
+            try await db.staffJSON(request, context, """
+                delete from ps.postal_code where postal_code_id = \(try context.id("id"))
+                returning jsonb_build_object('postalCodeId', postal_code_id, 'deleted', true)
+                """, notFound: "postal code")
+        }
         endpoints.on(.get, "circulation/patrons", roles: StaffRole.circulation) { request, context in
             guard let barcode = request.query("barcode") else {
                 throw Problem(.badRequest, code: "invalid_query", detail: "barcode is required.",

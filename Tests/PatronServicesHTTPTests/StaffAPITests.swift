@@ -78,6 +78,8 @@ struct StaffAPITests {
             (.delete, "/staff/v1/patron-types/\(ids["type"]!)", nil),
             (.delete, "/staff/v1/tokens/\(ids["token"]!)", nil),
             (.delete, "/staff/v1/pac-clients/\(ids["client"]!)", nil),
+            (.delete, "/staff/v1/patrons/\(ids["patron"]!)", nil),
+            (.get, "/staff/v1/patrons/\(ids["patron"]!)/change-history", nil),
         ]
         try await withApp(database: fixture.database) { client async throws in
             for (method, uri, body) in probes {
@@ -134,6 +136,15 @@ struct StaffAPITests {
             try await connection.query("select pin_hash from ps.patron where barcode = 'NEW-0001'").scalar(String.self)
         }
         #expect(stored.hasPrefix("$2a$08$") && !stored.contains("4321"))
+        // Deleting keeps the record (for loans and bills) but it no longer signs in or shows up.
+        try await withApp(database: fixture.database) { client async throws in
+            let id = try await fixture.asAdmin { c async throws in try await c.query("select patron_id from ps.patron where barcode = 'NEW-0001'").scalar(Int64.self) }
+            #expect(try await client.call(.delete, "/staff/v1/patrons/\(id)", token: fixture.tokens["RPL/library_admin"]!).status == .ok)
+            #expect(try await client.call(.get, "/staff/v1/patrons/\(id)", token: token).status == .notFound)
+        }
+        #expect(try await fixture.asAdmin { c async throws in
+            try await c.query("select deleted_at is not null and pin_hash is null from ps.patron where barcode = 'NEW-0001'").scalar(Bool.self)
+        })
     }
 
     @Test("a consortium admin builds the organisation: library, branches in a time zone, circulation group, patron types, postal codes")
@@ -170,6 +181,12 @@ struct StaffAPITests {
             #expect(response.status == .created)
             response = try await client.call(.get, "/staff/v1/postal-codes?postalCode=80443", token: admin)
             #expect(response.array.count == 1)
+            let postal = try #require(response.array.first?["postalCodeId"] as? Int)
+            #expect(try await client.call(.delete, "/staff/v1/postal-codes/\(postal)", token: admin).status == .ok)
+            #expect(try await client.call(.get, "/staff/v1/postal-codes?postalCode=80443", token: admin).array.isEmpty)
+            let doomed = try #require(try await client.call(.post, "/staff/v1/circulation-groups", token: admin, json: #"{"name":"Doomed"}"#).object["groupId"] as? Int)
+            #expect(try await client.call(.delete, "/staff/v1/circulation-groups/\(doomed)", token: admin).status == .ok)
+            #expect(try await client.call(.delete, "/staff/v1/circulation-groups/\(doomed)", token: admin).status == .notFound)
             // A library admin of another institution cannot add branches to this library.
             response = try await client.call(.post, "/staff/v1/branches", token: fixture.tokens["RPL/library_admin"]!,
                 json: #"{"institutionId":\#(library),"code":"SVL-2","name":"Sneaky","timeZone":"America/Denver"}"#)
