@@ -105,6 +105,12 @@ struct OrganisationController {
                 returning jsonb_build_object('groupId', group_id, 'name', name, 'institutionIds', '[]'::jsonb)
                 """, status: .created)
         }
+        endpoints.on(.delete, "libraries/:id", roles: [.consortiumAdmin]) { request, context in
+            try await db.staffJSON(request, context, "select ps.delete_library(\(try context.id("id")))", notFound: "library")
+        }
+        endpoints.on(.delete, "branches/:id", roles: StaffRole.admins) { request, context in
+            try await db.staffJSON(request, context, "select ps.delete_branch(\(try context.id("id")))", notFound: "branch")
+        }
         endpoints.on(.delete, "circulation-groups/:id", roles: [.consortiumAdmin]) { request, context in
             try await db.staffJSON(request, context, """
                 delete from ps.circulation_group where group_id = \(try context.id("id"))

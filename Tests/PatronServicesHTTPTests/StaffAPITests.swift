@@ -187,6 +187,15 @@ struct StaffAPITests {
             let doomed = try #require(try await client.call(.post, "/staff/v1/circulation-groups", token: admin, json: #"{"name":"Doomed"}"#).object["groupId"] as? Int)
             #expect(try await client.call(.delete, "/staff/v1/circulation-groups/\(doomed)", token: admin).status == .ok)
             #expect(try await client.call(.delete, "/staff/v1/circulation-groups/\(doomed)", token: admin).status == .notFound)
+            // Organisations are deleted only when nothing refers to them.
+            response = try await client.call(.delete, "/staff/v1/branches/\(fixture.branches["RPL-EAST"]!)", token: admin)
+            #expect(try response.problem().code == "branch_in_use")
+            let spare = try #require(try await client.call(.post, "/staff/v1/branches", token: admin,
+                json: #"{"institutionId":\#(library),"code":"SVL-9","name":"Spare","timeZone":"America/Denver"}"#).object["branchId"] as? Int)
+            response = try await client.call(.delete, "/staff/v1/libraries/\(library)", token: admin)
+            #expect(try response.problem().code == "library_in_use")
+            #expect(try await client.call(.delete, "/staff/v1/branches/\(spare)", token: fixture.tokens["RPL/library_admin"]!).status == .notFound)
+            #expect(try await client.call(.delete, "/staff/v1/branches/\(spare)", token: admin).status == .ok)
             // A library admin of another institution cannot add branches to this library.
             response = try await client.call(.post, "/staff/v1/branches", token: fixture.tokens["RPL/library_admin"]!,
                 json: #"{"institutionId":\#(library),"code":"SVL-2","name":"Sneaky","timeZone":"America/Denver"}"#)

@@ -561,3 +561,60 @@ create function ps.set_claim(p_loan_id bigint, p_claim text) returns jsonb
         return ps.api(to_jsonb(v_loan));
     end $$;
 comment on function ps.set_claim(bigint, text) is 'Marks a loan claimed lost, claimed returned or claimed never had, or (null) clears the claim.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Deleting organisations: only what nothing refers to, so no history is lost
+-- ---------------------------------------------------------------------------------------------------
+
+create function ps.delete_branch(p_branch_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_branch branch;
+    begin
+        select * into v_branch from branch where branch_id = p_branch_id;
+        if v_branch.branch_id is null or not ps.can_write_institution(v_branch.institution_id)
+           or ps.current_staff_role() not in ('consortium_admin', 'library_admin') then
+            return null;
+        end if;
+        if exists (select 1 from patron where registered_branch_id = p_branch_id)
+           or exists (select 1 from item where branch_id = p_branch_id)
+           or exists (select 1 from loan where checkout_branch_id = p_branch_id)
+           or exists (select 1 from pac_client where branch_id = p_branch_id)
+           or exists (select 1 from branch_move where branch_id = p_branch_id)
+           or exists (select 1 from change_request where branch_id = p_branch_id) then
+            raise exception using errcode = 'PS409', message = 'branch_in_use',
+                detail = 'Patrons, items, loans, PAC clients or history refer to this branch; move or retire them first.';
+        end if;
+        delete from setting_value where branch_id = p_branch_id;
+        delete from branch where branch_id = p_branch_id;
+        return jsonb_build_object('branchId', p_branch_id, 'deleted', true);
+    end $$;
+comment on function ps.delete_branch(bigint) is 'Deletes a branch nothing refers to; PS409 branch_in_use otherwise; null (404) when it is not the caller''s.';
+
+create function ps.delete_library(p_institution_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    begin
+        if not ps.is_consortium_admin() or not exists (select 1 from library where institution_id = p_institution_id) then
+            return null;
+        end if;
+        if exists (select 1 from branch where institution_id = p_institution_id)
+           or exists (select 1 from staff_token where institution_id = p_institution_id and revoked_at is null) then
+            raise exception using errcode = 'PS409', message = 'library_in_use',
+                detail = 'The library still has branches or live staff tokens.';
+        end if;
+        delete from setting_value where institution_id = p_institution_id;
+        delete from patron_type where institution_id = p_institution_id;
+        delete from library where institution_id = p_institution_id;
+        return jsonb_build_object('institutionId', p_institution_id, 'deleted', true);
+    end $$;
+comment on function ps.delete_library(bigint) is 'Deletes a library with no branches and no live tokens; PS409 library_in_use otherwise.';
+
+create policy owner_delete on ps.branch for delete to patron_owner using (true);
+create policy owner_delete on ps.library for delete to patron_owner using (true);
+create policy owner_read on ps.library for select to patron_owner using (true);
+create policy owner_delete on ps.setting_value for delete to patron_owner using (true);
+create policy owner_delete on ps.patron_type for delete to patron_owner using (true);
+create policy owner_read on ps.patron_type for select to patron_owner using (true);
+create policy owner_read on ps.branch_move for select to patron_owner using (true);
