@@ -5,27 +5,37 @@ import Testing
 
 @Suite("Cancellation and timeouts stop the query on the server")
 struct CancellationTests {
+    /// Starts `query`, cancels its task once it runs, and returns the error it ended with (recording an
+    /// issue if it did not end promptly with a PostgresError). 30 s queries must stop long before then.
+    func cancelWhileRunning(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> PostgresError? {
+        let started = ContinuousClock.now
+        let task = Task { try await connection.query(query) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - started < .seconds(10))
+        guard case .failure(let error as PostgresError) = result else {
+            Issue.record("expected a cancelled PostgresError, got \(result)")
+            return nil
+        }
+        return error
+    }
+
+    func activeQueries(like marker: String, _ database: TestDatabase.Database) async throws -> Int {
+        try await PostgresConnection.with(database.superuser) { admin in
+            try await admin.query(
+                "select count(*) from pg_stat_activity where query like '%' || \(marker) || '%' and state = 'active' and pid <> pg_backend_pid()"
+            ).scalar(Int.self)
+        }
+    }
+
     @Test("cancelling the task cancels the running query on the server (PQcancel)")
     func taskCancellation() async throws {
         try await withFreshConnection { connection, database async throws in
-            let started = ContinuousClock.now
-            let task = Task { try await connection.query("select pg_sleep(30), 'cancel-probe'") }
-            try await Task.sleep(for: .milliseconds(300))
-            task.cancel()
-            let result = await task.result
-            #expect(ContinuousClock.now - started < .seconds(10))
-            guard case .failure(let error as PostgresError) = result else {
-                Issue.record("expected a cancelled PostgresError, got \(result)")
-                return
-            }
-            #expect(error.kind == .cancelled)
-            #expect(error.sqlState == .queryCanceled)
-            let admin = try await PostgresConnection.connect(database.superuser)
-            let running = try await admin.query(
-                "select count(*) from pg_stat_activity where query like '%cancel-probe%' and state = 'active' and pid <> pg_backend_pid()"
-            ).scalar(Int.self)
-            #expect(running == 0)
-            await admin.close()
+            let error = try await cancelWhileRunning(connection, "select pg_sleep(30), 'cancel-probe'")
+            #expect(error?.kind == .cancelled)
+            #expect(error?.sqlState == .queryCanceled)
+            #expect(try await activeQueries(like: "cancel-probe", database) == 0)
             // The connection is usable afterwards.
             #expect(try await connection.query("select 1").scalar(Int.self) == 1)
         }
@@ -33,19 +43,11 @@ struct CancellationTests {
 
     @Test("cancelling a task on the non-blocking hot path (statement already prepared) cancels it on the server too")
     func hotPathCancellation() async throws {
-        try await withFreshConnection { connection, _ async throws in
+        try await withFreshConnection { connection, database async throws in
             _ = try await connection.query("select pg_sleep(\(0.0)), 'hot-probe'")  // prepares the statement
-            let started = ContinuousClock.now
-            let task = Task { try await connection.query("select pg_sleep(\(30.0)), 'hot-probe'") }
-            try await Task.sleep(for: .milliseconds(300))
-            task.cancel()
-            let result = await task.result
-            #expect(ContinuousClock.now - started < .seconds(10))
-            guard case .failure(let error as PostgresError) = result else {
-                Issue.record("expected a cancelled PostgresError, got \(result)")
-                return
-            }
-            #expect(error.sqlState == .queryCanceled)
+            let error = try await cancelWhileRunning(connection, "select pg_sleep(\(30.0)), 'hot-probe'")
+            #expect(error?.sqlState == .queryCanceled)
+            #expect(try await activeQueries(like: "hot-probe", database) == 0)
             #expect(try await connection.query("select 1").scalar(Int.self) == 1)
         }
     }
