@@ -179,3 +179,37 @@ struct LoanLifecycleTests {
         }
     }
 }
+
+@Suite("Bills: payments and waivers")
+struct BillsTests {
+    @Test("payments and waivers may be partial; waived amounts count toward the maximum amount waived")
+    func partialPaymentsAndWaivers() async throws {
+        let f = try await CheckoutFixture.make(policy: "max_waived_minor = 300", items: 0, cost: nil)
+        let staff = f.fixture.tokens["RPL/circulation_staff"]!
+        try await withApp(database: f.fixture.database) { client async throws in
+            var response = try await client.call(.post, "/staff/v1/bills", token: staff, json: #"{"patronId":\#(f.patron),"kind":"lost_item","amountMinor":1000}"#)
+            #expect(response.status == .created)
+            let bill = try #require(response.object["billId"] as? Int)
+            response = try await client.call(.post, "/staff/v1/bills/\(bill)/payments", token: staff, json: #"{"amountMinor":600}"#)
+            #expect(response.object["balanceMinor"] as? Int == 400)
+            #expect(response.object["state"] as? String == "outstanding")
+            response = try await client.call(.post, "/staff/v1/bills/\(bill)/waivers", token: staff, json: #"{"amountMinor":500}"#)
+            #expect(response.status == .unprocessableContent, "more than the balance")
+            #expect(try response.problem().errors?.first?.field == "amountMinor")
+            response = try await client.call(.post, "/staff/v1/bills/\(bill)/waivers", token: staff, json: #"{"amountMinor":400}"#)
+            #expect(response.object["state"] as? String == "paid")
+            #expect(response.object["balanceMinor"] as? Int == 0)
+            response = try await client.call(.post, "/staff/v1/bills/\(bill)/payments", token: staff, json: #"{"amountMinor":1}"#)
+            #expect(try response.problem().code == "bill_not_outstanding")
+            response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
+            let waived = (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_amount_waived" }
+            #expect(waived?["currentValue"] as? Int == 400)
+            #expect(waived?["exceeded"] as? Bool == true)
+            response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/bills", token: staff)
+            #expect(response.object["postedMinor"] as? Int == 0)
+            #expect((response.object["bills"] as? [[String: Any]])?.count == 1)
+            response = try await client.call(.post, "/staff/v1/bills/\(bill)/payments", token: f.fixture.tokens["LDL/circulation_staff"]!, json: #"{"amountMinor":1}"#)
+            #expect(response.status == .notFound)
+        }
+    }
+}
