@@ -93,13 +93,7 @@ extension PostgresConnection {
 
     /// Liveness check, cancellation (PQcancel), non-blocking mode and session-state bookkeeping around `body`.
     private func nonBlocking<T: Sendable>(_ body: (OpaquePointer, NonBlockingIO) async throws -> T) async throws -> T {
-        let conn = try liveHandle()
-        if checkBeforeUse.exchange(false, ordering: .relaxed), !isIdleAndAlive(conn) {
-            lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
-            var error = PostgresError(kind: .connectionClosed, message: "the server closed the connection while it was idle")
-            error.staleBeforeUse = true
-            throw error
-        }
+        let conn = try liveHandleCheckedForFirstUse()
         let token = cancelState.withLock { state -> UInt64 in
             state.nextToken += 1
             state.running = state.nextToken

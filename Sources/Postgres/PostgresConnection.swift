@@ -160,13 +160,7 @@ public final class PostgresConnection: @unchecked Sendable {
                         state.lastFinished = max(state.lastFinished, token)
                     }
                 }
-                let conn = try self.liveHandle()
-                if self.checkBeforeUse.exchange(false, ordering: .relaxed), !self.isIdleAndAlive(conn) {
-                    self.lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
-                    var error = PostgresError(kind: .connectionClosed, message: "the server closed the connection while it was idle")
-                    error.staleBeforeUse = true
-                    throw error
-                }
+                let conn = try self.liveHandleCheckedForFirstUse()
                 defer { self.recordState(conn) }
                 return try work(conn)
             }
@@ -195,6 +189,19 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         lastState.store(state.rawValue, ordering: .relaxed)
+    }
+
+    /// The handle; on the first operation after the pool handed the connection out, also checks that
+    /// the server has not closed it meanwhile (then throws a `staleBeforeUse` error the pool retries).
+    func liveHandleCheckedForFirstUse() throws -> OpaquePointer {
+        let conn = try liveHandle()
+        if checkBeforeUse.exchange(false, ordering: .relaxed), !isIdleAndAlive(conn) {
+            lastState.store(SessionState.broken.rawValue, ordering: .relaxed)
+            var error = PostgresError(kind: .connectionClosed, message: "the server closed the connection while it was idle")
+            error.staleBeforeUse = true
+            throw error
+        }
+        return conn
     }
 
     func liveHandle() throws -> OpaquePointer {
