@@ -56,6 +56,10 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     CirculationController(db: db).registerLoans(staff)
     PolicyController(db: db).register(staff)
     BillsController(db: db).register(staff)
+    CirculationController(db: db).registerSuspensions(staff)
+    MembershipController(db: db).register(staff)
+    LimitsController(db: db).register(staff)
+    ReportsController(db: db).register(staff)
     router.addRoutes(staff.collection, atPath: "/staff/v1")
 
     let pac = Endpoints(table: routes, prefix: "/pac/v1")

@@ -28,6 +28,9 @@ struct BillsController {
                 returning ps.api(to_jsonb(bill.*))
                 """, status: .created, notFound: "patron")
         }
+        endpoints.on(.post, "bills/:id/cancel", roles: StaffRole.supervisors) { request, context in
+            try await db.staffJSON(request, context, "select ps.cancel_bill(\(try context.id("id")))", notFound: "bill")
+        }
         for (path, kind) in [("bills/:id/payments", "payment"), ("bills/:id/waivers", "waiver")] {
             endpoints.on(.post, path, roles: StaffRole.circulation) { request, context in
                 let body = try await request.decodeJSON(Settlement.self, context: context)

@@ -68,10 +68,13 @@ struct PatronsController {
                 returning ps.api(to_jsonb(patron_type.*))
                 """, status: .created)
         }
+        endpoints.on(.get, "patron-types/:id/impact", roles: StaffRole.admins) { request, context in
+            try await db.staffJSON(request, context, "select ps.patron_type_impact(\(try context.id("id")))", notFound: "patron type")
+        }
         endpoints.on(.delete, "patron-types/:id", roles: StaffRole.admins) { request, context in
+            // Unconfirmed, the answer is 409 confirmation_required naming what the deletion would touch.
             try await db.staffJSON(request, context, """
-                update ps.patron_type set deleted_at = coalesce(deleted_at, now()) where patron_type_id = \(try context.id("id"))
-                returning ps.api(to_jsonb(patron_type.*))
+                select ps.delete_patron_type(\(try context.id("id")), 'patron_type', \(request.query("confirm") == "true"))
                 """, notFound: "patron type")
         }
         endpoints.on(.get, "postal-codes", roles: StaffRole.readers) { request, context in

@@ -23,6 +23,11 @@ struct PolicyController {
             return try await db.staffJSON(request, context, "select ps.save_patron_type_policy(\(try context.id("id")), \(body)::jsonb)",
                 notFound: "patron type")
         }
+        endpoints.on(.delete, "patron-type-policies/:id", roles: StaffRole.admins) { request, context in
+            try await db.staffJSON(request, context, """
+                select ps.delete_patron_type(\(try context.id("id")), 'policy', \(request.query("confirm") == "true"))
+                """, notFound: "patron type policy")
+        }
         endpoints.on(.get, "patron-type-policies/:id/history", roles: StaffRole.readers) { request, context in
             try await db.staffJSON(request, context, """
                 select case when exists (select 1 from ps.patron_type where patron_type_id = \(try context.id("id")))

@@ -12,6 +12,7 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
     case reportReader = "report_reader"
 
     static let admins: [StaffRole] = [.consortiumAdmin, .libraryAdmin]
+    static let supervisors: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor]
     static let circulation: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor, .circulationStaff]
     static let readers: [StaffRole] = allCases
 }

@@ -176,6 +176,8 @@ struct StaffAPITests {
             response = try await client.call(.post, "/staff/v1/patron-types", token: admin, json: #"{"institutionId":\#(library),"code":"adult"}"#)
             #expect(response.status == .conflict)
             response = try await client.call(.delete, "/staff/v1/patron-types/\(type)", token: admin)
+            #expect(try response.problem().code == "confirmation_required", "deleting shows its impact first")
+            response = try await client.call(.delete, "/staff/v1/patron-types/\(type)?confirm=true", token: admin)
             #expect(response.object["deletedAt"] != nil && !(response.object["deletedAt"] is NSNull))
             response = try await client.call(.post, "/staff/v1/postal-codes", token: admin, json: #"{"postalCode":"80443","city":"Frisco","state":"CO","county":"Summit"}"#)
             #expect(response.status == .created)
