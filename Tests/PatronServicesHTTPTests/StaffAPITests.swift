@@ -64,6 +64,12 @@ struct StaffAPITests {
                 "type": try await connection.query("select patron_type_id from ps.patron_type where institution_id = \(ldl) limit 1").scalar(Int64.self),
                 "token": try await connection.query("select token_id from ps.staff_token where institution_id = \(ldl) limit 1").scalar(Int64.self),
                 "client": try await connection.query("select client_id from ps.create_pac_client(\(fixture.branches["LDL-HARBOR"]!), 'x', 'test')").scalar(Int64.self),
+                "membershipPolicy": try await connection.query("insert into ps.membership_policy (institution_id, name, fee_minor, period_days) values (\(ldl), 'Lakeshore annual', 100, 365) returning membership_policy_id").scalar(Int64.self),
+                "bill": try await connection.query("insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) select institution_id, patron_id, 'other', 100, now() from ps.patron where institution_id = \(ldl) limit 1 returning bill_id").scalar(Int64.self),
+                "suspension": try await connection.query("insert into ps.suspension (institution_id, patron_id, starts_at, ends_at, created_by) select institution_id, patron_id, now(), now() + interval '1 day', 'test' from ps.patron where institution_id = \(ldl) limit 1 returning suspension_id").scalar(Int64.self),
+                // Outside Riverside's circulation groups (Lakeshore shares one with it).
+                "mvlPatron": try await connection.query("select patron_id from ps.patron where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self),
+                "mvlType": try await connection.query("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self),
             ]
         }
         let ldl = fixture.institutions["LDL"]!, harbor = fixture.branches["LDL-HARBOR"]!
@@ -80,6 +86,19 @@ struct StaffAPITests {
             (.delete, "/staff/v1/pac-clients/\(ids["client"]!)", nil),
             (.delete, "/staff/v1/patrons/\(ids["patron"]!)", nil),
             (.get, "/staff/v1/patrons/\(ids["patron"]!)/change-history", nil),
+            (.get, "/staff/v1/patron-types/\(ids["type"]!)/impact", nil),
+            (.delete, "/staff/v1/patron-type-policies/\(ids["type"]!)?confirm=true", nil),
+            (.get, "/staff/v1/membership-policies/\(ids["membershipPolicy"]!)", nil),
+            (.patch, "/staff/v1/membership-policies/\(ids["membershipPolicy"]!)", #"{"feeMinor":1}"#),
+            (.get, "/staff/v1/patrons/\(ids["patron"]!)/memberships", nil),
+            (.post, "/staff/v1/patrons/\(ids["patron"]!)/memberships", "{}"),
+            (.get, "/staff/v1/patrons/\(ids["mvlPatron"]!)/suspensions", nil),
+            (.post, "/staff/v1/patrons/\(ids["patron"]!)/suspensions", #"{"minutes":5}"#),
+            (.post, "/staff/v1/suspensions/\(ids["suspension"]!)/lift", nil),
+            (.post, "/staff/v1/bills/\(ids["bill"]!)/cancel", nil),
+            (.post, "/staff/v1/bills/\(ids["bill"]!)/payments", #"{"amountMinor":1}"#),
+            (.put, "/staff/v1/loan-limit-policies/\(ids["mvlType"]!)", #"{"verifiedLoanValueLimitMinor":1}"#),
+            (.get, "/staff/v1/patrons/\(ids["patron"]!)/bills", nil),
         ]
         try await withApp(database: fixture.database) { client async throws in
             for (method, uri, body) in probes {
@@ -94,6 +113,13 @@ struct StaffAPITests {
             #expect(try await connection.query("select name from ps.library where institution_id = \(ldl)").scalar(String.self) == "Lakeshore District Library")
             #expect(try await connection.query("select count(*) from ps.patron where first_name = 'Mallory'").scalar(Int.self) == 0)
             #expect(try await connection.query("select revoked_at is null from ps.staff_token where token_id = \(ids["token"]!)").scalar(Bool.self))
+            #expect(try await connection.query("select state = 'outstanding' and paid_minor = 0 from ps.bill where bill_id = \(ids["bill"]!)").scalar(Bool.self))
+            #expect(try await connection.query("select lifted_at is null from ps.suspension where suspension_id = \(ids["suspension"]!)").scalar(Bool.self))
+            #expect(try await connection.query("select fee_minor from ps.membership_policy where membership_policy_id = \(ids["membershipPolicy"]!)").scalar(Int.self) == 100)
+            #expect(try await connection.query("select count(*) from ps.membership").scalar(Int.self) == 0)
+            #expect(try await connection.query("select count(*) from ps.suspension").scalar(Int.self) == 1)
+            #expect(try await connection.query("select count(*) from ps.loan_limit_policy").scalar(Int.self) == 0)
+            #expect(try await connection.query("select count(*) from ps.patron_type_policy_change").scalar(Int.self) == 0)
         }
     }
 

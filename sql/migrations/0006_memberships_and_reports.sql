@@ -306,7 +306,7 @@ create function ps.lift_suspension(p_suspension_id bigint) returns jsonb
         where suspension_id = p_suspension_id and lifted_at is null
           and ps.current_staff_role() in ('circulation_supervisor', 'library_admin', 'consortium_admin')
         returning * into v_row;
-        return ps.api(to_jsonb(v_row));
+        return case when v_row.suspension_id is not null then ps.api(to_jsonb(v_row)) end;
     end $$;
 comment on function ps.lift_suspension(bigint) is 'Lifts a suspension (kept, with who lifted it and when); supervisors and administrators of the imposing institution.';
 
@@ -869,3 +869,23 @@ begin
         execute format('create policy owner_read on ps.%I for select to patron_owner using (true)', t);
     end loop;
 end $$;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Every function a DBA may meet in a plan or a stack trace says what it is for.
+-- ---------------------------------------------------------------------------------------------------
+
+comment on function ps.sha256(text) is 'SHA-256 of a random secret (staff tokens, PAC keys, sessions); only the hash is stored.';
+comment on function ps.circulation_patrons() is 'Behind the ps.circulation_patron view: the patrons a circulation desk may see (own institution and circulation group partners).';
+comment on function ps.add_field_error(text[], text, text) is 'Appends "field:code" to a list of field errors (PS422 hints).';
+comment on function ps.apply_patron_field(bigint, text, jsonb) is 'Writes one contact field of a patron (address, e-mail, phone) from an approved or direct account update.';
+comment on function ps.patron_field_value(ps.patron, text) is 'The current value of one contact field of a patron, as JSON, for change requests and their history.';
+comment on function ps.access_option_setting(text) is 'The setting name behind a Patron Access Options contact field.';
+comment on function ps.clear_alerts(bigint, bigint, text, bigint, text, text[]) is
+    'Decides a prospective checkout or renewal''s alerts: blocking ones need a supervisor''s override with a comment (PS403), the others an acknowledgement (PS409).';
+comment on function ps.lock_own_loan(bigint) is 'Locks a loan the caller''s institution lent (and its patron), or PS404.';
+comment on function ps.raise_field_errors(text[], text) is 'Raises PS422 validation_failed listing the field errors, when there are any.';
+comment on function ps.impose_suspension(bigint, bigint, integer, text, bigint, boolean) is
+    'Inserts a suspension starting when the patron''s current one ends, capped by the maximum suspension period; 0 refuses (strict) or skips.';
+comment on function ps.loan_days_overdue(ps.loan) is 'Days a loan is overdue now, counted in its checkout branch''s time zone.';
+comment on function ps.settings_institution(bigint) is 'The institution a settings write acts on (given, or the caller''s), or PS404 when the caller may not write it.';
+comment on function ps.bill_patrons() is 'Behind the bill reports: the patrons of the bills the caller can see, deleted ones and other institutions'' included.';
