@@ -16,18 +16,13 @@ struct CirculationController {
     }
 
     func register(_ endpoints: Endpoints) {
-        endpoints.on(.get, "patrons/:id/eligibility", roles: StaffRole.circulation) { request, context in
+        endpoints.on(.get, "patrons/:id/eligibility", roles: StaffQueries.eligibilityRoles) { request, context in
             guard let branch = try request.queryID("branchId") else {
                 throw Problem(.badRequest, code: "invalid_query", detail: "branchId is required.",
                     errors: [.init(field: "branchId", code: "required", message: "The branch where the transaction happens.")])
             }
-            let action = request.query("action") ?? "checkout"
-            return try await db.staffJSON(request, context, """
-                select jsonb_build_object('patronId', \(try context.id("id"))::bigint, 'branchId', \(branch)::bigint, 'action', \(action)::text,
-                    'allowed', not coalesce(bool_or(e.blocks), false),
-                    'conditions', coalesce(jsonb_agg(ps.api(to_jsonb(e)) order by e.condition), '[]'))
-                from ps.eligibility(\(try context.id("id")), \(branch), \(action)) e
-                """, notFound: "patron")
+            let query = StaffQueries.eligibility(patron: try context.id("id"), branch: branch, action: request.query("action") ?? "checkout")
+            return try await db.staffJSON(request, context, query, notFound: "patron")
         }
         endpoints.on(.post, "checkouts", roles: StaffRole.circulation) { request, context in
             let decoder = JSONDecoder()

@@ -21,8 +21,7 @@ struct Database: Sendable {
 
     func authenticateStaff(_ request: Request, _ context: AppRequestContext) throws -> PostgresQuery {
         let token = try Self.bearerToken(request)
-        let roles = context.allowedRoles.map(\.rawValue)
-        return "select * from ps.authenticate_staff(\(token), \(roles)::text[])"
+        return StaffQueries.authenticate(token: token, roles: context.allowedRoles)
     }
 
     /// `begin`, authentication and `body`'s statements, then `commit`.

@@ -38,6 +38,13 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             sql += "$\(binds.count)"
         }
 
+        /// An optional value: NULL when nil. Spelled out so the compiler does not mistake it for
+        /// printing an optional into text.
+        public mutating func appendInterpolation<Wrapped: PostgresEncodable>(_ value: Wrapped?) {
+            binds.append(value?.postgresText)
+            sql += "$\(binds.count)"
+        }
+
         public mutating func appendInterpolation(unescaped text: String) { sql += text }
     }
 }

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Postgres
+
+/// Throughput and latency of one measured run, from wrk or pgbench.
+struct LoadFigures: Sendable {
+    var perSecond: Double
+    var p50Microseconds: Double
+    var p99Microseconds: Double
+
+    /// Reads wrk's `--latency` report: "Requests/sec:" and the 50% / 99% lines; refuses any non-2xx answer.
+    static func wrk(_ output: String) throws -> LoadFigures {
+        if output.contains("Non-2xx or 3xx responses") || output.contains("Socket errors") {
+            throw ValidationError("wrk saw failed requests:\n\(output)")
+        }
+        func percentile(_ label: String) -> Double? {
+            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })
+            else { return nil }
+            let value = line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) ?? ""
+            let units: [(String, Double)] = [("us", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000)]
+            for (suffix, scale) in units where value.hasSuffix(suffix) {
+                if let number = Double(value.dropLast(suffix.count)) { return number * scale }
+            }
+            return nil
+        }
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }),
+            let perSecond = Double(line.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)),
+            let p50 = percentile("50%"), let p99 = percentile("99%")
+        else { throw ValidationError("cannot read wrk output:\n\(output)") }
+        return LoadFigures(perSecond: perSecond, p50Microseconds: p50, p99Microseconds: p99)
+    }
+
+    /// Reads pgbench's "tps = " line and the per-transaction latencies (third field, µs) of its `--log` files.
+    static func pgbench(_ output: String, logPrefix: String) throws -> LoadFigures {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let tps = Double(line.dropFirst(6).prefix { $0 != " " })
+        else { throw ValidationError("cannot read pgbench output:\n\(output)") }
+        if let failed = output.split(separator: "\n").first(where: { $0.contains("number of failed transactions") }),
+            !failed.contains(": 0 ") {
+            throw ValidationError("pgbench saw failed transactions:\n\(output)")
+        }
+        let folder = URL(fileURLWithPath: logPrefix).deletingLastPathComponent()
+        let stem = URL(fileURLWithPath: logPrefix).lastPathComponent
+        var latencies: [Double] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasPrefix(stem + ".") {
+            let path = folder.appendingPathComponent(file).path
+            for record in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+                let fields = record.split(separator: " ")
+                if fields.count > 2, let micros = Double(fields[2]) { latencies.append(micros) }
+            }
+            try FileManager.default.removeItem(atPath: path)
+        }
+        latencies.sort()
+        guard !latencies.isEmpty else { throw ValidationError("pgbench wrote no transaction log") }
+        return LoadFigures(perSecond: tps, p50Microseconds: latencies[latencies.count / 2],
+            p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+}

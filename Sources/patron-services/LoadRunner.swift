@@ -1,0 +1,99 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Glibc
+import Hummingbird
+import PatronServicesHTTP
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Runs one measurement: pgbench with the endpoint's statements, or wrk against the real service
+/// started in this process with a pool of as many connections as there are clients.
+struct LoadRunner {
+    let wrk: String
+    let cluster: EmbeddedPostgres
+    let database: String
+    let token: String
+    let port: Int
+    let seconds: Int
+    let branch: Int64
+
+    /// pgbench running exactly what the service sends for one eligibility request. `patron` is a
+    /// pgbench expression for the patron id.
+    func pgbench(clients: Int, patron: String) throws -> LoadFigures {
+        let patronMarker: Int64 = -7_777_777
+        let statements = TransactionOptions().prelude
+            + [StaffQueries.authenticate(token: token, roles: StaffQueries.eligibilityRoles),
+               StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
+        let script = "\\set pid \(patron)\n" + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eligibility-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scriptPath = folder.appendingPathComponent("eligibility.sql").path
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        let logPrefix = folder.appendingPathComponent("tx").path
+        let output = try EmbeddedPostgres.runProcess(EmbeddedPostgres.binary("pgbench"), [
+            "-n", "-M", "prepared", "-c", String(clients), "-j", String(min(clients, 2)), "-T", String(seconds), "-f", scriptPath,
+            "-l", "--log-prefix=\(logPrefix)", "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "patron_app", database,
+        ])
+        return try LoadFigures.pgbench(output, logPrefix: logPrefix)
+    }
+
+    /// wrk with `clients` keep-alive connections asking for the eligibility of patrons in `patrons`.
+    func http(clients: Int, patrons: ClosedRange<Int64>) async throws -> LoadFigures {
+        let url = "host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(database)"
+        let reader = ConfigReader(providers: [InMemoryProvider(values: [
+            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
+            "database.url": .init(.string(url), isSecret: true), "database.pool.size": .init(.int(clients), isSecret: false),
+        ])])
+        let app = try await buildApplication(reader: reader)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
+        let service = Task { try await group.run() }
+        defer { service.cancel() }
+        try await waitForPort()
+        let script = """
+            local lo, hi = \(patrons.lowerBound), \(patrons.upperBound)
+            local headers = { ["Authorization"] = "Bearer \(token)" }
+            request = function()
+              return wrk.format("GET", "/staff/v1/patrons/" .. math.random(lo, hi) .. "/eligibility?branchId=\(branch)", headers)
+            end
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eligibility-\(getpid()).lua").path
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try EmbeddedPostgres.runProcess(wrk, [
+            "-t", String(min(clients, 2)), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", path, "http://127.0.0.1:\(port)",
+        ])
+        await group.triggerGracefulShutdown()
+        _ = try? await service.value
+        return try LoadFigures.wrk(output)
+    }
+
+    /// The statement as SQL text: each parameter becomes its replacement or a quoted literal.
+    static func inline(_ query: PostgresQuery, replacing: [String: String]) -> String {
+        var sql = query.sql
+        for (index, value) in query.binds.enumerated().reversed() {
+            let text = value.map { replacing[$0] ?? "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "null"
+            sql = sql.replacingOccurrences(of: "$\(index + 1)", with: text)
+        }
+        return sql
+    }
+
+    func waitForPort() async throws {
+        for _ in 0..<400 {
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            Glibc.close(socket)
+            if connected == 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("the service did not start on port \(port)")
+    }
+}
