@@ -16,6 +16,7 @@ struct OrganisationController {
         var name: String?
         var currency: String?
         var timeZone: String?
+        var replyToEmail: String?
     }
 
     struct NewBranch: Decodable {
@@ -55,7 +56,8 @@ struct OrganisationController {
             let body = try await request.decodeJSON(LibraryChanges.self, context: context)
             return try await db.staffJSON(request, context, """
                 update ps.library set name = coalesce(\(body.name), name), currency = coalesce(\(body.currency), currency),
-                    time_zone = coalesce(\(body.timeZone), time_zone), updated_at = now()
+                    time_zone = coalesce(\(body.timeZone), time_zone), reply_to_email = coalesce(\(body.replyToEmail), reply_to_email),
+                    updated_at = now()
                 where institution_id = \(try context.id("id")) returning ps.api(to_jsonb(library.*))
                 """, notFound: "library")
         }

@@ -10,6 +10,12 @@ struct PatronsController {
         var institutionId: Int64?
         var code: String
         var description: String?
+        var replyToEmail: String?
+    }
+
+    struct PatronTypeChanges: Decodable {
+        var description: String?
+        var replyToEmail: String?
     }
 
     struct NewPostalCode: Decodable {
@@ -63,10 +69,22 @@ struct PatronsController {
         endpoints.on(.post, "patron-types", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewPatronType.self, context: context)
             return try await db.staffJSON(request, context, """
-                insert into ps.patron_type (institution_id, code, description)
-                values (coalesce(\(body.institutionId), ps.current_institution_id()), \(body.code), coalesce(\(body.description), ''))
+                insert into ps.patron_type (institution_id, code, description, reply_to_email)
+                values (coalesce(\(body.institutionId), ps.current_institution_id()), \(body.code), coalesce(\(body.description), ''),
+                        \(body.replyToEmail))
                 returning ps.api(to_jsonb(patron_type.*))
                 """, status: .created)
+        }
+        endpoints.on(.patch, "patron-types/:id", roles: StaffRole.admins) { request, context in
+            let body = try await request.decodeJSON(PatronTypeChanges.self, context: context)
+            return try await db.staffJSON(request, context, """
+                update ps.patron_type set description = coalesce(\(body.description), description),
+                    reply_to_email = coalesce(\(body.replyToEmail), reply_to_email)
+                where patron_type_id = \(try context.id("id")) returning ps.api(to_jsonb(patron_type.*))
+                """, notFound: "patron type")
+        }
+        endpoints.on(.get, "patrons/:id/contact-options", roles: StaffRole.circulation) { request, context in
+            try await db.staffJSON(request, context, "select ps.contact_options(\(try context.id("id")))", notFound: "patron")
         }
         endpoints.on(.get, "patron-types/:id/impact", roles: StaffRole.admins) { request, context in
             try await db.staffJSON(request, context, "select ps.patron_type_impact(\(try context.id("id")))", notFound: "patron type")

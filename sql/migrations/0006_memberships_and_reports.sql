@@ -889,3 +889,36 @@ comment on function ps.impose_suspension(bigint, bigint, integer, text, bigint, 
 comment on function ps.loan_days_overdue(ps.loan) is 'Days a loan is overdue now, counted in its checkout branch''s time zone.';
 comment on function ps.settings_institution(bigint) is 'The institution a settings write acts on (given, or the caller''s), or PS404 when the caller may not write it.';
 comment on function ps.bill_patrons() is 'Behind the bill reports: the patrons of the bills the caller can see, deleted ones and other institutions'' included.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Account Overview: once a template is assigned, the patron type includes the Account Overview option
+-- when staff contact the patron; the reply-to address is the first choice's, else the second choice's.
+-- ---------------------------------------------------------------------------------------------------
+
+alter table ps.library add column reply_to_email text check (reply_to_email is null or reply_to_email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$');
+alter table ps.patron_type add column reply_to_email text check (reply_to_email is null or reply_to_email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$');
+comment on column ps.library.reply_to_email is 'The institution''s reply-to address for notifications (reply-to choice "institution").';
+comment on column ps.patron_type.reply_to_email is 'The address configured by patron type (reply-to choice "patron_type").';
+
+create function ps.contact_options(p_patron_id bigint) returns jsonb
+    language sql stable
+    as $$
+        select jsonb_build_object('patronId', p.patron_id,
+            'notification', (select jsonb_build_object('channel', a.channel, 'address', a.address) from ps.notification_address(p.patron_id) a),
+            'accountOverview', case when pp.account_overview_template is not null then jsonb_build_object(
+                'template', pp.account_overview_template,
+                'replyTo', coalesce(first.address, second.address),
+                'replyToChoice', case when first.address is not null then pp.reply_to_first
+                                      when second.address is not null then pp.reply_to_second end) end)
+        from ps.patron p
+        join ps.library l on l.institution_id = p.institution_id
+        join ps.patron_type t on t.patron_type_id = p.patron_type_id
+        join ps.branch b on b.branch_id = p.registered_branch_id
+        left join ps.patron_type_policy pp on pp.institution_id = p.institution_id and pp.patron_type_id = p.patron_type_id
+        cross join lateral (select case pp.reply_to_first when 'institution' then l.reply_to_email when 'branch' then b.staff_email
+                                                          when 'patron_type' then t.reply_to_email end as address) first
+        cross join lateral (select case pp.reply_to_second when 'institution' then l.reply_to_email when 'branch' then b.staff_email end as address) second
+        where p.patron_id = p_patron_id and p.deleted_at is null
+    $$;
+comment on function ps.contact_options(bigint) is
+    'How staff may contact a patron: the notification channel and address, and the Account Overview option (template and resolved reply-to address) when the patron type policy assigns a template.';
