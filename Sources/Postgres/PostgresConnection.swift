@@ -19,6 +19,9 @@ public final class PostgresConnection: @unchecked Sendable {
     // after any earlier work on the queue.
     var handle: OpaquePointer?
     private var statements: [String: String] = [:]
+    /// The columns of each statement's last result: a prepared statement's result shape does not change,
+    /// so rows of later results share these instead of rebuilding names and their index per result.
+    private var columnCache: [String: PostgresColumns] = [:]
     let queue: DispatchQueue
     let logger: Logger
     let cancelState = Mutex(CancelState())
@@ -30,6 +33,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Set by the pool when it hands the connection out: the first operation first checks that the
     /// server has not gone away meanwhile, on the queue, in the same hop as the operation itself.
     let checkBeforeUse = Atomic<Bool>(false)
+    /// When the pool last took the connection back (monotonic nanoseconds): a connection handed out
+    /// again within ``PostgresPool/livenessCheckAfterNanoseconds`` skips the check's `poll`.
+    let releasedAt = Atomic<UInt64>(0)
 
     enum SessionState: UInt8 {
         case idle, inTransaction, failedTransaction, broken
@@ -259,7 +265,7 @@ public final class PostgresConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY:
             let fieldCount = Int(PQnfields(result))
             let rowCount = Int(PQntuples(result))
-            let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) })
+            let columns = columns(of: result, fieldCount: fieldCount, sql: sql)
             var rows: [PostgresRow] = []
             rows.reserveCapacity(rowCount)
             for row in 0..<Int32(rowCount) {
@@ -275,6 +281,18 @@ public final class PostgresConnection: @unchecked Sendable {
         default:
             throw serverError(conn, result, sql: sql)
         }
+    }
+
+    /// The result's columns, reusing the cached ones for `sql` when every name still matches.
+    private func columns(of result: OpaquePointer, fieldCount: Int, sql: String?) -> PostgresColumns {
+        if let sql, let cached = columnCache[sql], cached.names.count == fieldCount,
+            cached.names.indices.allSatisfy({ index in cached.names[index].withCString { strcmp($0, PQfname(result, Int32(index))) == 0 } })
+        {
+            return cached
+        }
+        let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) })
+        if let sql, fieldCount > 0 { columnCache[sql] = columns }
+        return columns
     }
 
     func serverError(_ conn: OpaquePointer, _ result: OpaquePointer, sql: String?) -> PostgresError {

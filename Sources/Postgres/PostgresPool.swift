@@ -138,7 +138,11 @@ public final class PostgresPool: Service, Sendable {
             }
             switch action {
             case .use(let connection):
-                connection.checkBeforeUse.store(true, ordering: .relaxed)
+                // A connection back in the pool for only a moment is not checked: under load the check's
+                // `poll` was a tenth of the pool's system time, and a server closing a connection that
+                // was in use a few milliseconds ago is rare (that request then fails as unavailable).
+                let idle = DispatchTime.now().uptimeNanoseconds &- connection.releasedAt.load(ordering: .relaxed)
+                connection.checkBeforeUse.store(idle >= Self.livenessCheckAfterNanoseconds, ordering: .relaxed)
                 return connection
             case .open:
                 return try await open()
@@ -183,7 +187,11 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
+    /// How long a connection may sit idle before it is checked for a server-side close on hand-out.
+    static let livenessCheckAfterNanoseconds: UInt64 = 50_000_000
+
     func release(_ connection: PostgresConnection) async {
+        connection.releasedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
         var session = PostgresConnection.SessionState(rawValue: connection.lastState.load(ordering: .relaxed)) ?? .broken
         if session == .inTransaction || session == .failedTransaction {
             _ = try? await connection.execute("rollback")

@@ -13,6 +13,8 @@ struct PoolBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds: Int = 8
     @Option(help: "pgbench scale factor (100,000 accounts each).") var scale: Int = 10
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
+    @Option(help: "Interleaved pgbench/pool rounds per client count (the medians are reported).") var rounds: Int = 3
+    @Flag(help: "Also measure the same tasks preferring the Postgres event loop.") var eventLoop = false
 
     func run() async throws {
         var logger = Logger(label: "bench")
@@ -31,22 +33,36 @@ struct PoolBenchCommand: AsyncParsableCommand {
         _ = try shell(pgbench, ["-i", "-q", "-s", String(scale)] + common + ["bench"])
         let accounts = scale * 100_000
 
-        say("pool: tasks on the default executor; event loop: the same tasks preferring the Postgres event loop")
-        say("clients  pgbench q/s  pool q/s  ratio  p50 µs  p99 µs   event loop q/s  ratio  p50 µs  p99 µs")
+        say("pool: tasks on the default executor\(eventLoop ? "; event loop: the same tasks preferring the Postgres event loop" : "")")
+        say("\(rounds) interleaved rounds of \(seconds) s per client count; medians, and the range of the rounds' ratios")
+        say("clients  pgbench q/s  pool q/s  ratio  (rounds)     p50 µs  p99 µs" + (eventLoop ? "   event loop q/s  ratio" : ""))
         for count in clients {
-            let pgbenchTPS = try pgbenchTPS(pgbench, common: common, clients: count)
             let pool = PostgresPool(
                 configuration: .init(connection: cluster.configuration(database: "bench"), maxConnections: count), logger: logger)
-            let (poolQPS, p50, p99) = try await measure(pool: pool, clients: count, accounts: accounts)
-            let (loopQPS, loop50, loop99) = try await pool.withEventLoop {
-                try await measure(pool: pool, clients: count, accounts: accounts)
+            var sql: [Double] = [], ours: [Double] = [], loop: [Double] = [], p50s: [Double] = [], p99s: [Double] = []
+            for _ in 0..<rounds {
+                sql.append(try pgbenchTPS(pgbench, common: common, clients: count))
+                let (qps, p50, p99) = try await measure(pool: pool, clients: count, accounts: accounts)
+                ours.append(qps)
+                p50s.append(p50)
+                p99s.append(p99)
+                if eventLoop {
+                    loop.append(try await pool.withEventLoop { try await measure(pool: pool, clients: count, accounts: accounts).0 })
+                }
             }
             await pool.close()
-            say(
-                String(
-                    format: "%7d  %11.0f  %8.0f  %5.2f  %6.0f  %6.0f   %14.0f  %5.2f  %6.0f  %6.0f", count, pgbenchTPS,
-                    poolQPS, poolQPS / pgbenchTPS, p50, p99, loopQPS, loopQPS / pgbenchTPS, loop50, loop99))
+            let ratios = zip(ours, sql).map { $0 / $1 }
+            var line = String(
+                format: "%7d  %11.0f  %8.0f  %5.2f  (%.2f–%.2f)  %6.0f  %6.0f", count, median(sql), median(ours), median(ours) / median(sql),
+                ratios.min() ?? 0, ratios.max() ?? 0, median(p50s), median(p99s))
+            if eventLoop { line += String(format: "   %14.0f  %5.2f", median(loop), median(loop) / median(sql)) }
+            say(line)
         }
+    }
+
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     func pgbenchTPS(_ pgbench: String, common: [String], clients: Int) throws -> Double {
