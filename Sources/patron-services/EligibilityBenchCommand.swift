@@ -20,6 +20,7 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
     @Option(help: "Loans in the generated consortium (open and returned).") var loans: Int = 1_000_000
     @Option(help: "Loopback port for the service under load.") var port: Int = 18089
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
+    @Option(help: "Interleaved pgbench/HTTP rounds per client count (medians are reported).") var rounds: Int = 1
 
     func run() async throws {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
@@ -55,12 +56,17 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
         let load = LoadRunner(wrk: wrk, cluster: cluster, database: database, token: token, port: port, seconds: seconds, branch: handles.branch)
         say("")
         say("random patron of one library (\(handles.patronRange.count) patrons), checkout at one of its branches")
+        say("\(rounds) interleaved round(s) of \(seconds) s per line; medians")
         say("clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs   ratio")
         for count in clients {
-            let sql = try load.pgbench(clients: count, patron: "random(\(handles.patronRange.lowerBound), \(handles.patronRange.upperBound))")
-            let http = try await load.http(clients: count, patrons: handles.patronRange)
-            say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f   %5.2f", count, sql.perSecond, sql.p50Microseconds,
-                sql.p99Microseconds, http.perSecond, http.p50Microseconds, http.p99Microseconds, http.perSecond / sql.perSecond))
+            var sql: [LoadFigures] = [], http: [LoadFigures] = []
+            for _ in 0..<rounds {
+                sql.append(try load.pgbench(clients: count, patron: "random(\(handles.patronRange.lowerBound), \(handles.patronRange.upperBound))"))
+                http.append(try await load.http(clients: count, patrons: handles.patronRange))
+            }
+            let (s, h) = (LoadFigures.median(sql), LoadFigures.median(http))
+            say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f   %5.2f", count, s.perSecond, s.p50Microseconds,
+                s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.perSecond / s.perSecond))
         }
         say("")
         say("one patron, 1 client       pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs")

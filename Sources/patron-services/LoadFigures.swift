@@ -8,6 +8,13 @@ struct LoadFigures: Sendable {
     var p50Microseconds: Double
     var p99Microseconds: Double
 
+    /// Each figure's median over several runs.
+    static func median(_ runs: [LoadFigures]) -> LoadFigures {
+        func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return LoadFigures(perSecond: middle(runs.map(\.perSecond)), p50Microseconds: middle(runs.map(\.p50Microseconds)),
+            p99Microseconds: middle(runs.map(\.p99Microseconds)))
+    }
+
     /// Reads wrk's `--latency` report: "Requests/sec:" and the 50% / 99% lines; refuses any non-2xx answer.
     static func wrk(_ output: String) throws -> LoadFigures {
         if output.contains("Non-2xx or 3xx responses") || output.contains("Socket errors") {
