@@ -34,7 +34,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// server has not gone away meanwhile, on the queue, in the same hop as the operation itself.
     let checkBeforeUse = Atomic<Bool>(false)
     /// When the pool last took the connection back (monotonic nanoseconds): a connection handed out
-    /// again within ``PostgresPool/livenessCheckAfterNanoseconds`` skips the check's `poll`.
+    /// again within ``PostgresPool/Configuration/livenessCheckAfter`` skips the check's `poll`.
     let releasedAt = Atomic<UInt64>(0)
 
     enum SessionState: UInt8 {

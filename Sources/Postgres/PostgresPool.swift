@@ -15,11 +15,20 @@ public final class PostgresPool: Service, Sendable {
         public var connection: PostgresConfiguration
         public var maxConnections: Int
         public var acquireTimeout: Duration
+        /// How long a connection may sit idle in the pool before it is checked for a server-side close
+        /// (one `poll`) on hand-out. Connections back for less are handed out unchecked: under load the
+        /// check was a tenth of the pool's system time, and a server closing a connection that was in
+        /// use moments ago is rare (that request then fails as unavailable).
+        public var livenessCheckAfter: Duration
 
-        public init(connection: PostgresConfiguration, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5)) {
+        public init(
+            connection: PostgresConfiguration, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5),
+            livenessCheckAfter: Duration = .milliseconds(50)
+        ) {
             self.connection = connection
             self.maxConnections = max(1, maxConnections)
             self.acquireTimeout = acquireTimeout
+            self.livenessCheckAfter = livenessCheckAfter
         }
     }
 
@@ -138,11 +147,8 @@ public final class PostgresPool: Service, Sendable {
             }
             switch action {
             case .use(let connection):
-                // A connection back in the pool for only a moment is not checked: under load the check's
-                // `poll` was a tenth of the pool's system time, and a server closing a connection that
-                // was in use a few milliseconds ago is rare (that request then fails as unavailable).
                 let idle = DispatchTime.now().uptimeNanoseconds &- connection.releasedAt.load(ordering: .relaxed)
-                connection.checkBeforeUse.store(idle >= Self.livenessCheckAfterNanoseconds, ordering: .relaxed)
+                connection.checkBeforeUse.store(idle >= livenessCheckAfterNanoseconds, ordering: .relaxed)
                 return connection
             case .open:
                 return try await open()
@@ -186,10 +192,12 @@ public final class PostgresPool: Service, Sendable {
         waiter?.continuation.resume(throwing: error)
     }
 
-    /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
-    /// How long a connection may sit idle before it is checked for a server-side close on hand-out.
-    static let livenessCheckAfterNanoseconds: UInt64 = 50_000_000
+    private var livenessCheckAfterNanoseconds: UInt64 {
+        let (seconds, attoseconds) = configuration.livenessCheckAfter.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
+    }
 
+    /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
     func release(_ connection: PostgresConnection) async {
         connection.releasedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
         var session = PostgresConnection.SessionState(rawValue: connection.lastState.load(ordering: .relaxed)) ?? .broken
