@@ -167,11 +167,14 @@ create function ps.membership_on_bill_settled() returns trigger
 create trigger membership_on_bill_settled after update of state on ps.bill
     for each row execute function ps.membership_on_bill_settled();
 
--- The membership status of one patron under its home institution's patron type policy.
+-- The membership status of one patron under its home institution's patron type policy. PL/pgSQL,
+-- not SQL: eligibility calls it on every check, and PL/pgSQL keeps its plan for the session.
 create function ps.membership_status(p_patron_id bigint)
     returns table (status text, required_policy_id bigint, membership_id bigint, ends_at timestamptz)
-    language sql stable security definer set search_path = ps, pg_temp
+    language plpgsql stable security definer set search_path = ps, pg_temp
     as $$
+    begin
+        return query
         select case when pp.membership_policy_id is null then 'not_required'
                     when m.membership_id is null then 'unknown'
                     when m.state = 'pending' then 'pending'
@@ -184,9 +187,9 @@ create function ps.membership_status(p_patron_id bigint)
             select * from membership m where m.patron_id = p.patron_id and m.state <> 'cancelled'
             -- The best membership decides: a current one, else a pending one, else the latest that ran out.
             order by (m.state = 'active' and m.ends_at > now()) desc, (m.state = 'pending') desc, m.ends_at desc nulls last
-            limit 1) m on true
-        where p.patron_id = p_patron_id
-    $$;
+            limit 1) m on pp.membership_policy_id is not null
+        where p.patron_id = p_patron_id;
+    end $$;
 comment on function ps.membership_status(bigint) is
     'A patron''s membership status: not_required (no membership policy on the patron type policy), unknown (no membership: older records), pending (fee not yet paid), active, or expired.';
 

@@ -1,7 +1,7 @@
 -- The eligibility check is a hot path. PostgreSQL 15 plans a non-inlined SQL-language function again
 -- for every query that calls it (security definer functions and aggregating ones are never inlined),
--- while PL/pgSQL keeps its plans for the session. The helpers the check calls on every request are
--- therefore PL/pgSQL; what they return is unchanged.
+-- while PL/pgSQL keeps its plans for the session. The older helpers the check and the API call on
+-- every request are therefore PL/pgSQL now; what they return is unchanged.
 
 create or replace function ps.shares_circulation_group(p_a bigint, p_b bigint) returns boolean
     language plpgsql stable security definer set search_path = ps, pg_temp
@@ -10,28 +10,6 @@ create or replace function ps.shares_circulation_group(p_a bigint, p_b bigint) r
         return p_a = p_b or exists (
             select 1 from circulation_group_member x join circulation_group_member y using (group_id)
             where x.institution_id = p_a and y.institution_id = p_b);
-    end $$;
-
-create or replace function ps.membership_status(p_patron_id bigint)
-    returns table (status text, required_policy_id bigint, membership_id bigint, ends_at timestamptz)
-    language plpgsql stable security definer set search_path = ps, pg_temp
-    as $$
-    begin
-        return query
-        select case when pp.membership_policy_id is null then 'not_required'
-                    when m.membership_id is null then 'unknown'
-                    when m.state = 'pending' then 'pending'
-                    when m.ends_at > now() then 'active'
-                    else 'expired' end,
-               pp.membership_policy_id, m.membership_id, m.ends_at
-        from patron p
-        left join patron_type_policy pp on pp.institution_id = p.institution_id and pp.patron_type_id = p.patron_type_id
-        left join lateral (
-            select * from membership m where m.patron_id = p.patron_id and m.state <> 'cancelled'
-            -- The best membership decides: a current one, else a pending one, else the latest that ran out.
-            order by (m.state = 'active' and m.ends_at > now()) desc, (m.state = 'pending') desc, m.ends_at desc nulls last
-            limit 1) m on pp.membership_policy_id is not null
-        where p.patron_id = p_patron_id;
     end $$;
 
 create or replace function ps.to_api(p jsonb) returns jsonb
