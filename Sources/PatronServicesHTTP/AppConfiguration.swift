@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     public var embeddedDirectory: String
     public var migrateOnStart: Bool?
     public var sqlDirectory: String?
+    /// Seconds between runs of the membership expiry reminder queue; 0 turns the schedule off.
+    public var membershipRemindersIntervalSeconds: Int
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -36,6 +38,7 @@ public struct AppConfiguration: Sendable {
         embeddedDirectory = reader.string(forKey: "database.embedded.directory", default: ".data/postgres")
         migrateOnStart = reader.bool(forKey: "database.migrateOnStart")
         sqlDirectory = reader.string(forKey: "sql.directory")
+        membershipRemindersIntervalSeconds = reader.int(forKey: "reminders.membershipIntervalSeconds", default: 3_600)
     }
 
     /// True when libpq's own environment names a server (so nothing embedded is started).

@@ -23,6 +23,10 @@ public func buildApplication(reader: ConfigReader) async throws -> some Applicat
         services.append(EmbeddedClusterService(cluster: cluster, logger: logger))
     }
     services.append(pool)
+    if configuration.membershipRemindersIntervalSeconds > 0 {
+        services.append(MembershipReminderService(
+            pool: pool, interval: .seconds(configuration.membershipRemindersIntervalSeconds), logger: logger))
+    }
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "patron-services"),

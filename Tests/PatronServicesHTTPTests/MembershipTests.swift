@@ -1,6 +1,8 @@
+import Configuration
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import PatronServicesTesting
 import Postgres
@@ -278,5 +280,26 @@ struct MembershipTests {
             }
             #expect(recipients == "mem-0020@example.org")
         }
+    }
+
+    @Test("the service queues expiry reminders on its own schedule, acting consortium-wide as the system")
+    func scheduledReminders() async throws {
+        let m = try await MembershipFixture.make()
+        try await withApp(["reminders.membershipIntervalSeconds": 0], database: m.fixture.database) { client async throws in
+            _ = try await m.requireMembership(client, fee: 0)
+            let soon = try await m.register(client, "MEM-0030")
+            _ = try await m.fixture.asAdmin { c async throws in
+                try await c.query("update ps.membership set ends_at = now() + interval '3 days' where patron_id = \(soon)")
+            }
+        }
+        let pool = PostgresPool(configuration: .init(connection: m.fixture.database.app, maxConnections: 1))
+        let service = MembershipReminderService(pool: pool, interval: .seconds(3_600), logger: Logger(label: "test"))
+        #expect(try await service.runOnce() == 1)
+        #expect(try await service.runOnce() == 0, "once per membership")
+        await pool.close()
+        let queued = try await m.fixture.asAdmin { c async throws in
+            try await c.query("select count(*) from ps.outbox where kind = 'membership_expiry_reminder' and 'mem-0030@example.org' = any (recipients)").scalar(Int.self)
+        }
+        #expect(queued == 1)
     }
 }
