@@ -1,0 +1,32 @@
+import PatronServicesTesting
+import Postgres
+import Testing
+
+@Suite("Staff token authentication in SQL")
+struct AuthenticationTests {
+    @Test("using a token records its last use, and never waits for another request that is recording it")
+    func lastUseWithoutLockConvoy() async throws {
+        let fixture = try await DemoFixture.make()
+        let token = fixture.tokens["RPL/circulation_staff"]!
+        let tokenID = try await fixture.asAdmin { c async throws in
+            try await c.query("update ps.staff_token set last_used_at = null where token_hash = ps.sha256(\(token)) returning token_id").scalar(Int64.self)
+        }
+        // Another request holds the token row, as one recording the last use would; waiting for it
+        // would hit the lock timeout below (55P03), as it did before the row was skipped.
+        let holder = try await PostgresConnection.connect(fixture.database.superuser)
+        try await holder.execute("begin")
+        try await holder.query("select 1 from ps.staff_token where token_id = \(tokenID) for update")
+        let app = try await PostgresConnection.connect(fixture.database.app)
+        try await app.execute("set lock_timeout = '2s'")
+        let role = try await app.query("select role from ps.authenticate_staff(\(token), null)").scalar(String.self)
+        #expect(role == "circulation_staff", "authenticated without waiting for the row lock")
+        try await holder.execute("rollback")
+        await holder.close()
+        _ = try await app.query("select role from ps.authenticate_staff(\(token), null)")
+        await app.close()
+        let recorded = try await fixture.asAdmin { c async throws in
+            try await c.query("select last_used_at is not null from ps.staff_token where token_id = \(tokenID)").scalar(Bool.self)
+        }
+        #expect(recorded, "the next request, finding the row free, records the use")
+    }
+}
