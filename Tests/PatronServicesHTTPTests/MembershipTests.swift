@@ -267,18 +267,25 @@ struct MembershipTests {
             _ = try await m.requireMembership(client, fee: 0)
             let soon = try await m.register(client, "MEM-0020")
             _ = try await m.register(client, "MEM-0021")
+            let paper = try await m.register(client, "MEM-0022")
             _ = try await m.fixture.asAdmin { c async throws in
-                try await c.query("update ps.membership set ends_at = now() + interval '10 days' where patron_id = \(soon)")
+                try await c.query("update ps.membership set ends_at = now() + interval '10 days' where patron_id in (\(soon), \(paper))")
+                try await c.query("update ps.patron set email = null, address_line1 = '12 Elm St', city = 'Chicago' where patron_id = \(paper)")
             }
             var response = try await client.call(.post, "/staff/v1/membership-reminders", token: m.admin)
             #expect(response.object["queued"] as? Int == 1)
+            #expect(response.object["print"] as? Int == 1, "If the patron record has no email addresses, the system will generate a print notification")
             response = try await client.call(.post, "/staff/v1/membership-reminders", token: m.admin)
             #expect(response.object["queued"] as? Int == 0, "once per membership")
             #expect(try await client.call(.post, "/staff/v1/membership-reminders", token: m.staff).status == .forbidden)
             let recipients = try await m.fixture.asAdmin { c async throws in
-                try await c.query("select recipients[1] from ps.outbox where kind = 'membership_expiry_reminder'").scalar(String.self)
+                try await c.query("select recipients[1] from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'email'").scalar(String.self)
             }
             #expect(recipients == "mem-0020@example.org")
+            let printed = try await m.fixture.asAdmin { c async throws in
+                try await c.query("select payload->'postalAddress'->>'line1' from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'print' and patron_id = \(paper)").scalar(String.self)
+            }
+            #expect(printed == "12 Elm St")
         }
     }
 

@@ -820,9 +820,15 @@ comment on view ps.orphaned_bills is
 alter table ps.outbox drop constraint outbox_kind_check;
 alter table ps.outbox add constraint outbox_kind_check
     check (kind in ('patron_change_confirmation', 'staff_change_request', 'membership_expiry_reminder'));
+-- A patron with no e-mail address gets a print notification: queued with the channel 'print', no
+-- recipients, and the postal address in the payload.
+alter table ps.outbox add column channel text not null default 'email' check (channel in ('email', 'print'));
+alter table ps.outbox drop constraint outbox_recipients_check;
+alter table ps.outbox add constraint outbox_recipients_check check (cardinality(recipients) > 0 or channel = 'print');
+comment on column ps.outbox.channel is 'email (to recipients) or print (a notice to post to the address in the payload).';
 
 -- Queues one reminder per active membership entering its policy's reminder window, to the patron's
--- notification address (print notices, with no e-mail, are counted but not queued here).
+-- notification address: an e-mail, or a print notice when the patron has no e-mail address.
 create function ps.queue_membership_reminders() returns jsonb
     language plpgsql volatile
     as $$
@@ -835,7 +841,9 @@ create function ps.queue_membership_reminders() returns jsonb
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators queue reminders.';
         end if;
         for v_row in
-            select m.membership_id, m.institution_id, m.patron_id, m.ends_at, mp.name, p.registered_branch_id, a.channel, a.address
+            select m.membership_id, m.institution_id, m.patron_id, m.ends_at, mp.name, p.registered_branch_id, a.channel, a.address,
+                   jsonb_build_object('name', p.first_name || ' ' || p.last_name, 'line1', p.address_line1, 'line2', p.address_line2,
+                       'city', p.city, 'state', p.state, 'postalCode', p.postal_code, 'country', p.country) as postal
             from ps.membership m
             join ps.membership_policy mp using (membership_policy_id)
             join ps.patron p on p.patron_id = m.patron_id and p.deleted_at is null
@@ -844,20 +852,18 @@ create function ps.queue_membership_reminders() returns jsonb
               and now() < m.ends_at and now() >= m.ends_at - make_interval(days => mp.reminder_days)
             for update of m
         loop
-            if v_row.channel = 'email' then
-                insert into ps.outbox (institution_id, kind, patron_id, branch_id, recipients, payload)
-                values (v_row.institution_id, 'membership_expiry_reminder', v_row.patron_id, v_row.registered_branch_id,
-                        array[v_row.address], jsonb_build_object('membershipId', v_row.membership_id, 'policy', v_row.name, 'endsAt', v_row.ends_at));
-                v_queued := v_queued + 1;
-            else
-                v_print := v_print + 1;
-            end if;
+            insert into ps.outbox (institution_id, kind, channel, patron_id, branch_id, recipients, payload)
+            values (v_row.institution_id, 'membership_expiry_reminder', v_row.channel, v_row.patron_id, v_row.registered_branch_id,
+                    case when v_row.channel = 'email' then array[v_row.address] else '{}' end,
+                    jsonb_build_object('membershipId', v_row.membership_id, 'policy', v_row.name, 'endsAt', v_row.ends_at)
+                    || case when v_row.channel = 'print' then jsonb_build_object('postalAddress', v_row.postal) else '{}' end);
+            if v_row.channel = 'email' then v_queued := v_queued + 1; else v_print := v_print + 1; end if;
             update ps.membership set reminded_at = now() where membership_id = v_row.membership_id;
         end loop;
         return jsonb_build_object('queued', v_queued, 'print', v_print);
     end $$;
 comment on function ps.queue_membership_reminders() is
-    'Queues membership expiry reminders (once per membership) for memberships within their policy''s reminder days of expiry.';
+    'Queues membership expiry reminders (once per membership) for memberships within their policy''s reminder days of expiry: e-mails, or print notices for patrons with no e-mail; returns how many of each.';
 
 do $$
 declare t text;
