@@ -21,12 +21,6 @@ struct AccountUpdatesController {
         var reason: String?
     }
 
-    /// Reads the body as a JSON object without interpreting it: the SQL function validates every field.
-    static func jsonObject(_ request: Request, _ context: AppRequestContext) async throws -> PostgresJSON {
-        let object = try await request.decodeJSON([String: JSONValue?].self, context: context)
-        return try PostgresJSON(encoding: object)
-    }
-
     func registerPAC(_ endpoints: Endpoints) {
         endpoints.on(.get, "options") { request, _ in
             try await db.pacJSON(request, sessionRequired: false, """
@@ -40,11 +34,11 @@ struct AccountUpdatesController {
             if let key, key.isEmpty || key.count > 200 {
                 throw Problem(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1 to 200 characters.")
             }
-            let changes = try await Self.jsonObject(request, context)
+            let changes = try await request.decodeJSONObject(context: context)
             return try await db.pacJSON(request, sessionRequired: true, "select ps.submit_change_request(\(changes)::jsonb, \(key))")
         }
         endpoints.on(.put, "notice-opt-outs") { request, context in
-            let body = try await Self.jsonObject(request, context)
+            let body = try await request.decodeJSONObject(context: context)
             return try await db.pacJSON(request, sessionRequired: true, "select ps.update_notice_optouts(\(body)::jsonb)")
         }
     }

@@ -15,7 +15,7 @@ struct LimitsController {
                 """)
         }
         endpoints.on(.put, "loan-limit-policies/:id", roles: StaffRole.admins) { request, context in
-            let body = try await AccountUpdatesController.jsonObject(request, context)
+            let body = try await request.decodeJSONObject(context: context)
             return try await db.staffJSON(request, context, """
                 select ps.save_loan_limit_policy(\(try request.queryID("institutionId")), \(try context.id("id")), \(body)::jsonb)
                 """)
@@ -29,7 +29,7 @@ struct LimitsController {
                     """, notFound: "library")
             }
             endpoints.on(.put, path, roles: StaffRole.admins) { request, context in
-                let body = try await AccountUpdatesController.jsonObject(request, context)
+                let body = try await request.decodeJSONObject(context: context)
                 return try await db.staffJSON(request, context, """
                     select \(unescaped: save)(\(try request.queryID("institutionId")), \(body)::jsonb)
                     """)

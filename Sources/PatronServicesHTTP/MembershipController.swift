@@ -16,7 +16,7 @@ struct MembershipController {
                 """)
         }
         endpoints.on(.post, "membership-policies", roles: StaffRole.admins) { request, context in
-            let body = try await AccountUpdatesController.jsonObject(request, context)
+            let body = try await request.decodeJSONObject(context: context)
             return try await db.staffJSON(request, context, "select ps.save_membership_policy(null, \(body)::jsonb)", status: .created)
         }
         endpoints.on(.get, "membership-policies/:id", roles: StaffRole.readers) { request, context in
@@ -25,7 +25,7 @@ struct MembershipController {
                 """, notFound: "membership policy")
         }
         endpoints.on(.patch, "membership-policies/:id", roles: StaffRole.admins) { request, context in
-            let body = try await AccountUpdatesController.jsonObject(request, context)
+            let body = try await request.decodeJSONObject(context: context)
             return try await db.staffJSON(request, context, "select ps.save_membership_policy(\(try context.id("id")), \(body)::jsonb)",
                 notFound: "membership policy")
         }

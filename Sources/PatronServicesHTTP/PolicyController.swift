@@ -19,7 +19,7 @@ struct PolicyController {
                 """, notFound: "patron type policy")
         }
         endpoints.on(.put, "patron-type-policies/:id", roles: StaffRole.admins) { request, context in
-            let body = try await AccountUpdatesController.jsonObject(request, context)
+            let body = try await request.decodeJSONObject(context: context)
             return try await db.staffJSON(request, context, "select ps.save_patron_type_policy(\(try context.id("id")), \(body)::jsonb)",
                 notFound: "patron type")
         }

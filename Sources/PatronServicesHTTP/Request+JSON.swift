@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 extension Request {
     /// Decodes a JSON body, answering 400 `malformed_json` for text that is not JSON, 422
@@ -15,6 +16,12 @@ extension Request {
         } catch let error as DecodingError {
             throw Problem.fromDecoding(error)
         }
+    }
+
+    /// Reads the body as a JSON object without interpreting it, for a SQL function that validates every
+    /// field itself (and so can name all the offending ones in one 422).
+    func decodeJSONObject(context: AppRequestContext) async throws -> PostgresJSON {
+        try PostgresJSON(encoding: try await decodeJSON([String: JSONValue?].self, context: context))
     }
 }
 

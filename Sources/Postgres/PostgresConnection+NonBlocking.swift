@@ -83,19 +83,19 @@ extension PostgresConnection {
 
         /// The next result, waiting for input without blocking; nil at the end of a statement's results.
         ///
-        /// Reads once before waiting: sending wakes the server process, which on a busy machine often
-        /// runs the statement before this task runs again, so the answer is usually already there and
-        /// one `recv` replaces registering with epoll and a hand-off from the reactor thread.
+        /// Reads before waiting: sending wakes the server process, which on a busy machine often runs
+        /// the statement before this task runs again, so the answer is usually already there and one
+        /// `recv` replaces registering with epoll and a hand-off from the reactor thread. The second
+        /// read comes after a yield; only then does the task wait on the reactor.
         func nextResult() async throws -> OpaquePointer? {
-            if PQisBusy(conn) == 1 {
-                guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }
-            }
-            if PQisBusy(conn) == 1 {
-                await Task.yield()
-                guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }
-            }
+            var attempts = 0
             while PQisBusy(conn) == 1 {
-                await PostgresReactor.shared.wait(socket, for: .readable)
+                switch attempts {
+                case 0: break
+                case 1: await Task.yield()
+                default: await PostgresReactor.shared.wait(socket, for: .readable)
+                }
+                attempts += 1
                 guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }
             }
             return PQgetResult(conn)

@@ -18,10 +18,15 @@ public final class PostgresConnection: @unchecked Sendable {
     // which the pool guarantees is the connection's only user at that moment; continuations order it
     // after any earlier work on the queue.
     var handle: OpaquePointer?
-    private var statements: [String: String] = [:]
-    /// The columns of each statement's last result: a prepared statement's result shape does not change,
-    /// so rows of later results share these instead of rebuilding names and their index per result.
-    private var columnCache: [String: PostgresColumns] = [:]
+    /// Statements prepared on this connection, by SQL text.
+    private var statements: [String: PreparedStatement] = [:]
+
+    struct PreparedStatement {
+        let name: String
+        /// The columns of the statement's last result: a prepared statement's result shape does not
+        /// change, so rows of later results share these instead of rebuilding names and their index.
+        var columns: PostgresColumns?
+    }
     let queue: DispatchQueue
     let logger: Logger
     let cancelState = Mutex(CancelState())
@@ -237,15 +242,15 @@ public final class PostgresConnection: @unchecked Sendable {
         return try readResult(conn, result, sql: sql)
     }
 
-    func preparedName(for sql: String) -> String? { statements[sql] }
+    func preparedName(for sql: String) -> String? { statements[sql]?.name }
 
     func statementName(_ conn: OpaquePointer, for query: PostgresQuery) throws -> String {
-        if let name = statements[query.sql] { return name }
+        if let name = statements[query.sql]?.name { return name }
         let name = "ps_\(statements.count)"
         let result = PQprepare(conn, name, query.sql, Int32(query.binds.count), nil)
         defer { PQclear(result) }
         _ = try readResult(conn, result, sql: query.sql)
-        statements[query.sql] = name
+        statements[query.sql] = PreparedStatement(name: name)
         return name
     }
 
@@ -283,15 +288,15 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// The result's columns, reusing the cached ones for `sql` when every name still matches.
+    /// The result's columns, reusing those cached for a prepared statement's `sql` when every name still matches.
     private func columns(of result: OpaquePointer, fieldCount: Int, sql: String?) -> PostgresColumns {
-        if let sql, let cached = columnCache[sql], cached.names.count == fieldCount,
+        if let sql, let cached = statements[sql]?.columns, cached.names.count == fieldCount,
             cached.names.indices.allSatisfy({ index in cached.names[index].withCString { strcmp($0, PQfname(result, Int32(index))) == 0 } })
         {
             return cached
         }
         let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) })
-        if let sql, fieldCount > 0 { columnCache[sql] = columns }
+        if let sql, fieldCount > 0 { statements[sql]?.columns = columns }
         return columns
     }
 

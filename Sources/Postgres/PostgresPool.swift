@@ -58,10 +58,14 @@ public final class PostgresPool: Service, Sendable {
     public let configuration: Configuration
     let logger: Logger
     private let state = Mutex(State())
+    /// ``Configuration/livenessCheckAfter`` in the unit `releasedAt` uses, converted once.
+    private let livenessCheckAfterNanoseconds: UInt64
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "postgres.pool")) {
         self.configuration = configuration
         self.logger = logger
+        let (seconds, attoseconds) = configuration.livenessCheckAfter.components
+        livenessCheckAfterNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
     }
 
     public var statistics: Statistics {
@@ -190,11 +194,6 @@ public final class PostgresPool: Service, Sendable {
             return state.waiters.remove(at: index)
         }
         waiter?.continuation.resume(throwing: error)
-    }
-
-    private var livenessCheckAfterNanoseconds: UInt64 {
-        let (seconds, attoseconds) = configuration.livenessCheckAfter.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000))
     }
 
     /// Takes a connection back: rolls back a transaction left open, drops a broken connection.

@@ -249,7 +249,8 @@ comment on table ps.overdue_suspension_policy is
 
 -- Inserts a suspension of up to p_minutes starting when the patron's current one ends. The cap comes
 -- from the patron type policy of the patron's home institution; returns null when the type is never
--- suspended and p_strict is false.
+-- suspended and p_strict is false. Callers hold the patron's row lock (suspend_patron, and check-in and
+-- renewal through lock_own_loan), which keeps two suspensions from starting at the same moment.
 create function ps.impose_suspension(p_patron_id bigint, p_institution_id bigint, p_minutes integer, p_reason text,
                                      p_loan_id bigint, p_strict boolean)
     returns ps.suspension
@@ -269,7 +270,6 @@ create function ps.impose_suspension(p_patron_id bigint, p_institution_id bigint
             end if;
             return null;
         end if;
-        perform pg_advisory_xact_lock(hashtextextended('ps.suspension', p_patron_id));
         select greatest(now(), coalesce(max(ends_at), now())) into v_start from ps.suspension
         where patron_id = p_patron_id and lifted_at is null;
         insert into ps.suspension (institution_id, patron_id, starts_at, ends_at, reason, created_by, loan_id)
@@ -313,6 +313,14 @@ create function ps.lift_suspension(p_suspension_id bigint) returns jsonb
     end $$;
 comment on function ps.lift_suspension(bigint) is 'Lifts a suspension (kept, with who lifted it and when); supervisors and administrators of the imposing institution.';
 
+-- Whether the caller's desk circulates to patrons of an institution: its own, a circulation group
+-- partner's, or any for a consortium administrator.
+create function ps.caller_shares_circulation(p_institution_id bigint) returns boolean
+    language sql stable
+    as $$ select ps.is_consortium_admin() or ps.shares_circulation_group(ps.current_institution_id(), p_institution_id) $$;
+comment on function ps.caller_shares_circulation(bigint) is
+    'True when the caller''s institution is the given one or shares a circulation group with it, or the caller is a consortium administrator.';
+
 -- Suspensions of a patron the caller may see: its own patrons' and those of its circulation groups.
 create function ps.patron_suspensions(p_patron_id bigint) returns jsonb
     language sql stable security definer set search_path = ps, pg_temp
@@ -320,7 +328,9 @@ create function ps.patron_suspensions(p_patron_id bigint) returns jsonb
         select coalesce(jsonb_agg(ps.api(to_jsonb(s)) || jsonb_build_object('current', s.lifted_at is null and now() between s.starts_at and s.ends_at)
                                   order by s.starts_at), '[]')
         from suspension s where s.patron_id = p_patron_id
-        having exists (select 1 from ps.circulation_patrons() c where c.patron_id = p_patron_id)
+        having exists (select 1 from patron p where p.patron_id = p_patron_id and p.deleted_at is null
+                       and ps.current_staff_role() in ('consortium_admin', 'library_admin', 'circulation_supervisor', 'circulation_staff')
+                       and ps.caller_shares_circulation(p.institution_id))
     $$;
 comment on function ps.patron_suspensions(bigint) is 'A patron''s suspensions, from every institution, with whether each is in force; null when the caller cannot see the patron.';
 
@@ -341,7 +351,7 @@ create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action 
         v_patron patron;
         v_policy patron_type_policy;
         v_fines accruing_fines_policy;
-        v_membership record;
+        v_membership text := 'not_required';
         v_verified bigint;
         v_tz text;
         v_blocks_renewal boolean;
@@ -352,7 +362,7 @@ create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action 
         end if;
         select * into v_scope from policy_scope(p_patron_id, p_branch_id);
         -- Staff see patrons of their own institution or of one sharing a circulation group.
-        if not (ps.is_consortium_admin() or ps.shares_circulation_group(ps.current_institution_id(), v_scope.institution_id)) then
+        if not ps.caller_shares_circulation(v_scope.institution_id) then
             raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
         end if;
         select * into v_patron from patron where patron_id = p_patron_id;
@@ -360,7 +370,9 @@ create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action 
         select * into v_fines from accruing_fines_policy where institution_id = v_scope.institution_id;
         select verified_loan_value_limit_minor into v_verified from loan_limit_policy
             where institution_id = v_scope.transaction_institution_id and patron_type_id = v_patron.patron_type_id;
-        select * into v_membership from membership_status(p_patron_id);
+        if v_policy.membership_policy_id is not null then
+            select status into v_membership from membership_status(p_patron_id);
+        end if;
         select time_zone into v_tz from branch where branch_id = p_branch_id;
         v_blocks_renewal := coalesce(v_policy.block_renewal_when_exceeded, true);
         v_value_limit := case when v_policy.max_loan_value_minor is null then v_verified
@@ -398,7 +410,7 @@ create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action 
                 and pb.kind = 'verify_patron' and pb.lifted_at is null), null::text),
             ('suspended', null, null, exists (select 1 from suspension s where s.patron_id = p_patron_id and s.lifted_at is null
                 and now() >= s.starts_at and now() < s.ends_at), null),
-            ('membership', null, null, v_membership.status in ('expired', 'unknown'), v_membership.status),
+            ('membership', null, null, v_membership in ('expired', 'unknown'), v_membership),
             ('max_items_overdue', v_policy.max_items_overdue::bigint, f.items_overdue, false, null),
             ('max_days_overdue', v_policy.max_days_overdue::bigint, f.days_overdue, false, null),
             ('max_claimed_lost', v_policy.max_claimed_lost::bigint, f.claimed_lost, false, null),
@@ -413,7 +425,7 @@ create function ps.eligibility(p_patron_id bigint, p_branch_id bigint, p_action 
             ('max_amount_waived', v_policy.max_waived_minor, b.waived, false, null)
         ) c (condition, limit_value, current_value, always, detail)
         where c.limit_value is not null or c.condition in ('verify_patron_block', 'suspended')
-           or (c.condition = 'membership' and v_membership.status <> 'not_required')) x;
+           or (c.condition = 'membership' and v_membership <> 'not_required')) x;
     end $$;
 comment on function ps.eligibility(bigint, bigint, text) is
     'Every condition for a patron at a branch for checkout or renewal, under the patron''s home institution''s policy: limit (null: No Limit), current figure across the consortium, exceeded, whether it blocks (a Verify Patron block, a suspension and an expired or unknown membership always; limits when Block renewal when limit is exceeded is on), override (blocking) or acknowledge, the policy''s institution and Last Modified, and a detail (membership status; which limit binds the value on loan; whether accruing fines count). Days overdue in the branch''s time zone; the value limit is the most restrictive of the policy''s and the lending institution''s Verified Loan Value Limit.';
@@ -581,7 +593,7 @@ create function ps.circulation_patron_types()
     language sql stable security definer set search_path = ps, pg_temp
     as $$
         select t.patron_type_id, t.institution_id, t.code, t.deleted_at from patron_type t
-        where ps.is_consortium_admin() or ps.shares_circulation_group(ps.current_institution_id(), t.institution_id)
+        where ps.caller_shares_circulation(t.institution_id)
     $$;
 comment on function ps.circulation_patron_types() is 'Patron types of the caller''s institution and of institutions sharing a circulation group with it.';
 
