@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finds the `sql/` folder of migrations and repeatable scripts.
+/// Finds the `sql/` folder: migrations and the rule layer.
 public enum SQLDirectory {
     /// `explicit` if given, else `./sql`, else `share/patron-services/sql` beside the executable's
     /// folder (the layout of the Docker image).

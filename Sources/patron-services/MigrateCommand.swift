@@ -9,7 +9,7 @@ import Postgres
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending SQL migrations.")
     @OptionGroup var options: ConfigOptions
-    @Option(help: "Folder with migrations/ and repeatable/.") var sql: String?
+    @Option(help: "Folder with migrations/ and the rule layer (layers.txt).") var sql: String?
 
     func run() async throws {
         let configuration = AppConfiguration(reader: try await options.reader())

@@ -1,0 +1,31 @@
+-- Called first in every PAC request's transaction: checks the client key and optional patron session.
+create or replace function ps.authenticate_pac(p_client_key text, p_session_token text)
+    returns table (client_id bigint, connection_branch_id bigint, patron_id bigint, institution_id bigint)
+    language plpgsql volatile security definer set search_path = ps, public, pg_temp
+    as $$
+    declare
+        v_client pac_client;
+        v_session patron_session;
+    begin
+        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
+        if not found then
+            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
+        end if;
+        if p_session_token is not null then
+            select * into v_session from patron_session s
+            where s.token_hash = ps.sha256(p_session_token) and s.ended_at is null and s.expires_at > now();
+            if not found then
+                raise exception using errcode = 'PS401', message = 'session_expired', detail = 'Sign in again.';
+            end if;
+        end if;
+        perform set_config('ps.institution_id', coalesce(v_session.institution_id, v_client.institution_id)::text, true);
+        perform set_config('ps.role', case when v_session.session_id is null then 'pac' else 'patron' end, true);
+        perform set_config('ps.connection_branch_id', v_client.branch_id::text, true);
+        perform set_config('ps.patron_id', coalesce(v_session.patron_id::text, ''), true);
+        perform set_config('ps.actor', coalesce('patron:' || v_session.patron_id, 'pac:' || v_client.client_id), true);
+        return query select v_client.client_id, v_client.branch_id, v_session.patron_id,
+            coalesce(v_session.institution_id, v_client.institution_id);
+    end $$;
+comment on function ps.authenticate_pac(text, text) is
+    'Checks a PAC client key and optional patron session token and sets the request identity: the patron''s institution when signed in, else the connection branch''s.';
+revoke execute on function ps.authenticate_pac(text, text) from public, patron_report;

@@ -1,0 +1,77 @@
+-- Bills: posting, payments and waivers (partial allowed)
+create or replace function ps.settle_bill(p_bill_id bigint, p_amount_minor bigint, p_kind text) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_bill ps.bill;
+    begin
+        if p_kind not in ('payment', 'waiver') then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'payment or waiver.', hint = 'kind:invalid';
+        end if;
+        select * into v_bill from ps.bill where bill_id = p_bill_id for update;
+        if not found then
+            raise exception using errcode = 'PS404', message = 'bill_not_found', detail = 'No such bill.';
+        end if;
+        if v_bill.state <> 'outstanding' then
+            raise exception using errcode = 'PS409', message = 'bill_not_outstanding', detail = format('The bill is %s.', v_bill.state);
+        end if;
+        if p_amount_minor is null or p_amount_minor <= 0
+           or p_amount_minor > v_bill.amount_minor - v_bill.paid_minor - v_bill.waived_minor then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = 'The amount must be positive and at most the balance.', hint = 'amountMinor:invalid';
+        end if;
+        update ps.bill set
+            paid_minor = paid_minor + case when p_kind = 'payment' then p_amount_minor else 0 end,
+            waived_minor = waived_minor + case when p_kind = 'waiver' then p_amount_minor else 0 end
+        where bill_id = p_bill_id returning * into v_bill;
+        if v_bill.paid_minor + v_bill.waived_minor = v_bill.amount_minor then
+            update ps.bill set state = case when v_bill.paid_minor = 0 then 'waived' else 'paid' end
+            where bill_id = p_bill_id returning * into v_bill;
+        end if;
+        return ps.api(to_jsonb(v_bill)) || jsonb_build_object('balanceMinor', v_bill.amount_minor - v_bill.paid_minor - v_bill.waived_minor);
+    end $$;
+comment on function ps.settle_bill(bigint, bigint, text) is 'Records a payment or a waiver (partial allowed) against an outstanding bill; fully settled bills become paid or waived.';
+
+-- Bills: cancelling, and the Outstanding Fees and Bills report with its orphaned bills
+create or replace function ps.cancel_bill(p_bill_id bigint) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_bill ps.bill;
+    begin
+        if ps.current_staff_role() not in ('circulation_supervisor', 'library_admin', 'consortium_admin') then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Circulation supervisors and administrators cancel bills.';
+        end if;
+        select * into v_bill from ps.bill where bill_id = p_bill_id for update;
+        if not found then
+            return null;
+        end if;
+        if v_bill.state <> 'outstanding' then
+            raise exception using errcode = 'PS409', message = 'bill_not_outstanding', detail = format('The bill is %s.', v_bill.state);
+        end if;
+        update ps.bill set state = 'cancelled', cancelled_at = now(),
+            cancelled_by = coalesce(nullif(current_setting('ps.actor', true), ''), session_user)
+        where bill_id = p_bill_id returning * into v_bill;
+        return ps.api(to_jsonb(v_bill));
+    end $$;
+comment on function ps.cancel_bill(bigint) is 'Cancels an outstanding bill (a pending membership bill cancels its membership); kept, with who cancelled it and when.';
+
+-- The patron's bills view: current outstanding charges are posted charges plus accruing charges.
+create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
+    language sql stable
+    as $$
+        select jsonb_build_object(
+            'bills', coalesce((select jsonb_agg(ps.api(to_jsonb(b)) || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor)
+                                                order by b.bill_id)
+                               from ps.bill b where b.patron_id = p_patron_id), '[]'),
+            'postedMinor', (select coalesce(sum(amount_minor - paid_minor - waived_minor), 0) from ps.bill
+                            where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null),
+            'accruingMinor', (select coalesce(sum(least(
+                    greatest(0, (now() at time zone br.time_zone)::date - (l.due_at at time zone br.time_zone)::date) * f.daily_fine_minor,
+                    coalesce(f.max_fine_minor, 9223372036854775807))), 0)
+                from ps.loan l join ps.branch br on br.branch_id = l.checkout_branch_id
+                join ps.accruing_fines_policy f on f.institution_id = l.institution_id
+                where l.patron_id = p_patron_id and l.state = 'active'))
+        where exists (select 1 from ps.patron where patron_id = p_patron_id)
+    $$;
+comment on function ps.patron_bills(bigint) is 'A patron''s bills with balances, the posted outstanding total and the fines still accruing on overdue loans.';

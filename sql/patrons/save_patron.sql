@@ -1,0 +1,80 @@
+-- Validates and saves a patron (insert when p_patron_id is null). Field errors are reported together:
+-- PS422 validation_failed with hint 'field:code,field:code'.
+create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns bigint
+    language plpgsql volatile
+    as $$
+    declare
+        v_errors text[] := '{}';
+        v_branch ps.branch;
+        v_type_id bigint;
+        v_id bigint;
+        v_existing ps.patron;
+        v_email_pattern constant text := '^[^@\s]+@[^@\s]+\.[^@\s]+$';
+    begin
+        if p_patron_id is not null then
+            select * into v_existing from ps.patron where patron_id = p_patron_id and deleted_at is null for update;
+            if not found then
+                raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
+            end if;
+            p := to_jsonb(v_existing) - 'pin_hash' || p;
+        end if;
+        if coalesce(p->>'barcode', '') !~ '^[A-Za-z0-9-]{4,40}$' then v_errors := v_errors || 'barcode:invalid'::text; end if;
+        if length(coalesce(p->>'first_name', '')) not between 1 and 100 then v_errors := v_errors || 'firstName:required'::text; end if;
+        if length(coalesce(p->>'last_name', '')) not between 1 and 100 then v_errors := v_errors || 'lastName:required'::text; end if;
+        select * into v_branch from ps.branch where branch_id = (p->>'registered_branch_id')::bigint
+            and ps.can_see_institution(institution_id);
+        if not found then v_errors := v_errors || 'registeredBranchId:not_found'::text; end if;
+        select patron_type_id into v_type_id from ps.patron_type
+            where patron_type_id = (p->>'patron_type_id')::bigint and institution_id = v_branch.institution_id and deleted_at is null;
+        if v_type_id is null then v_errors := v_errors || 'patronTypeId:not_found'::text; end if;
+        if p->>'email' is not null and p->>'email' !~ v_email_pattern then v_errors := v_errors || 'email:invalid_email'::text; end if;
+        if p->>'alt_email' is not null and p->>'alt_email' !~ v_email_pattern then v_errors := v_errors || 'altEmail:invalid_email'::text; end if;
+        if p->>'institution_email' is not null and p->>'institution_email' !~ v_email_pattern then
+            v_errors := v_errors || 'institutionEmail:invalid_email'::text;
+        end if;
+        if coalesce(p->>'postal_code', '') <> '' and not exists (
+            select 1 from ps.postal_code pc where upper(pc.postal_code) = upper(p->>'postal_code') and pc.country = coalesce(p->>'country', 'US')) then
+            v_errors := v_errors || 'postalCode:postal_code_not_found'::text;
+        end if;
+        if coalesce(p->>'notification_method', 'mail') not in ('mail', 'email', 'phone', 'text') then
+            v_errors := v_errors || 'notificationMethod:invalid'::text;
+        end if;
+        if exists (select 1 from ps.patron x where lower(x.barcode) = lower(p->>'barcode') and x.patron_id is distinct from p_patron_id)
+           or (p_patron_id is null and exists (select 1 from ps.circulation_patrons() c where lower(c.barcode) = lower(p->>'barcode'))) then
+            raise exception using errcode = 'PS409', message = 'barcode_taken', detail = 'That barcode is already in use.', hint = 'barcode:taken';
+        end if;
+        if cardinality(v_errors) > 0 then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'The patron has invalid fields.',
+                hint = array_to_string(v_errors, ',');
+        end if;
+        if p_patron_id is null then
+            insert into ps.patron (institution_id, barcode, registered_branch_id, patron_type_id, first_name, last_name,
+                address_line1, address_line2, city, state, postal_code, country, email, alt_email, institution_email,
+                phone1, phone2, phone3, notification_method, expiration_date, pin_hash)
+            values (v_branch.institution_id, p->>'barcode', v_branch.branch_id, v_type_id, p->>'first_name', p->>'last_name',
+                coalesce(p->>'address_line1', ''), coalesce(p->>'address_line2', ''), coalesce(p->>'city', ''), coalesce(p->>'state', ''),
+                coalesce(p->>'postal_code', ''), coalesce(p->>'country', 'US'), p->>'email', p->>'alt_email', p->>'institution_email',
+                p->>'phone1', p->>'phone2', p->>'phone3', coalesce(p->>'notification_method', 'mail'), (p->>'expiration_date')::date,
+                case when p->>'pin' is not null then ps.hash_pin(p->>'pin') end)
+            returning patron_id into v_id;
+        else
+            if v_branch.institution_id <> v_existing.institution_id then
+                raise exception using errcode = 'PS422', message = 'validation_failed',
+                    detail = 'A patron can only be re-registered at a branch of the same library.', hint = 'registeredBranchId:other_library';
+            end if;
+            update ps.patron set barcode = p->>'barcode', registered_branch_id = v_branch.branch_id, patron_type_id = v_type_id,
+                first_name = p->>'first_name', last_name = p->>'last_name', address_line1 = coalesce(p->>'address_line1', ''),
+                address_line2 = coalesce(p->>'address_line2', ''), city = coalesce(p->>'city', ''), state = coalesce(p->>'state', ''),
+                postal_code = coalesce(p->>'postal_code', ''), country = coalesce(p->>'country', 'US'), email = p->>'email',
+                alt_email = p->>'alt_email', institution_email = p->>'institution_email', phone1 = p->>'phone1', phone2 = p->>'phone2',
+                phone3 = p->>'phone3', notification_method = coalesce(p->>'notification_method', 'mail'),
+                expiration_date = (p->>'expiration_date')::date,
+                pin_hash = case when p->>'pin' is not null then ps.hash_pin(p->>'pin') else pin_hash end,
+                updated_at = now()
+            where patron_id = p_patron_id
+            returning patron_id into v_id;
+        end if;
+        return v_id;
+    end $$;
+comment on function ps.save_patron(bigint, jsonb) is
+    'Creates (p_patron_id null) or updates a patron from snake_case JSON, validating every field (postal code against ps.postal_code, e-mail formats, barcode unique in the consortium). PS422 lists all offending fields.';

@@ -1,0 +1,22 @@
+create or replace view ps.outstanding_bills_report with (security_invoker = true) as
+    select b.institution_id, b.bill_id, b.patron_id,
+           case when bp.deleted then 'N/A' else bp.barcode end as patron_barcode,
+           case when bp.deleted then 'N/A' else bp.name end as patron_name,
+           bp.institution_id as patron_institution_id,
+           b.kind, b.reason, b.amount_minor, b.amount_minor - b.paid_minor - b.waived_minor as balance_minor,
+           b.posted_at, b.created_at, m.membership_id,
+           case when bp.deleted then 'patron_deleted'
+                when m.membership_id is not null and m.state = 'pending'
+                     and pp.membership_policy_id is distinct from m.membership_policy_id then 'membership_policy_removed' end as orphan_reason
+    from ps.bill b
+    join ps.bill_patrons() bp on bp.patron_id = b.patron_id
+    left join ps.membership m on m.bill_id = b.bill_id
+    left join ps.patron_type_policy pp on pp.institution_id = bp.institution_id and pp.patron_type_id = bp.patron_type_id
+    where b.state = 'outstanding';
+comment on view ps.outstanding_bills_report is
+    'Outstanding Fees and Bills: every outstanding bill with its balance; the patron shows as N/A when deleted. orphan_reason: patron_deleted, or membership_policy_removed for a pending membership bill whose policy no longer applies to the patron''s type (staff cancel these by hand).';
+
+create or replace view ps.orphaned_bills with (security_invoker = true) as
+    select * from ps.outstanding_bills_report where orphan_reason is not null;
+comment on view ps.orphaned_bills is
+    'Orphaned bills: outstanding bills of deleted patrons (shown as N/A) and pending membership bills left when a membership policy was removed from a patron type.';

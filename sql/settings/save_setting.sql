@@ -1,0 +1,85 @@
+-- Saves a setting at a level and records the change (who, when, old, new).
+create or replace function ps.save_setting(p_name text, p_level text, p_institution_id bigint, p_branch_id bigint, p_value jsonb) returns void
+    language plpgsql volatile
+    as $$
+    declare
+        v_old jsonb;
+        v_actor text := coalesce(nullif(current_setting('ps.actor', true), ''), session_user);
+    begin
+        if not exists (select 1 from ps.setting_definition where name = p_name) then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'Unknown setting.', hint = p_name || ':unknown_setting';
+        end if;
+        select value into v_old from ps.setting_value
+        where name = p_name and level = p_level and institution_id is not distinct from p_institution_id and branch_id is not distinct from p_branch_id
+        for update;
+        if p_value is null then
+            delete from ps.setting_value
+            where name = p_name and level = p_level and institution_id is not distinct from p_institution_id and branch_id is not distinct from p_branch_id;
+        elsif v_old is null then
+            insert into ps.setting_value (name, level, institution_id, branch_id, value, updated_by)
+            values (p_name, p_level, p_institution_id, p_branch_id, p_value, v_actor);
+        else
+            update ps.setting_value set value = p_value, updated_at = now(), updated_by = v_actor
+            where name = p_name and level = p_level and institution_id is not distinct from p_institution_id and branch_id is not distinct from p_branch_id;
+        end if;
+        if v_old is distinct from p_value then
+            insert into ps.setting_change (name, level, institution_id, branch_id, old_value, new_value, changed_by)
+            values (p_name, p_level, p_institution_id, p_branch_id, v_old, p_value, v_actor);
+        end if;
+    end $$;
+comment on function ps.save_setting(text, text, bigint, bigint, jsonb) is
+    'Sets (or with null, clears) a setting at system, library or branch level; refused for system-only settings below system level; audited in ps.setting_change.';
+
+create or replace function ps.setting_value_guard() returns trigger
+    language plpgsql
+    as $$
+    declare
+        v_definition ps.setting_definition;
+    begin
+        select * into v_definition from ps.setting_definition where name = new.name;
+        if v_definition.system_only and new.level <> 'system' then
+            raise exception using errcode = 'PS422', message = 'system_level_only',
+                detail = format('%s can only be set at system level.', new.name), hint = new.name || ':system_level_only';
+        end if;
+        if not (case v_definition.value_type
+                    when 'boolean' then jsonb_typeof(new.value) = 'boolean'
+                    when 'text' then jsonb_typeof(new.value) = 'string'
+                    when 'integer' then jsonb_typeof(new.value) = 'number' and new.value::text ~ '^-?[0-9]+$'
+                    else true end) then
+            raise exception using errcode = 'PS422', message = 'wrong_type',
+                detail = format('%s must be a %s.', new.name, v_definition.value_type), hint = new.name || ':wrong_type';
+        end if;
+        if new.level = 'branch' and not exists (
+            select 1 from ps.branch where branch_id = new.branch_id and institution_id = new.institution_id) then
+            raise exception using errcode = 'PS422', message = 'branch_not_in_library', detail = 'The branch is not in that library.';
+        end if;
+        return new;
+    end $$;
+create trigger setting_value_guard before insert or update on ps.setting_value
+    for each row execute function ps.setting_value_guard();
+comment on function ps.setting_value_guard() is
+    'Trigger on ps.setting_value: refuses unknown settings, system-only settings below system level, values of the wrong type and branches outside the library (PS422).';
+
+create or replace function ps.setting_mode_guard() returns trigger
+    language plpgsql
+    as $$
+    begin
+        if new.name in ('pac.address_change', 'pac.email_change', 'pac.phone_change')
+           and new.value #>> '{}' not in ('not_allowed', 'request', 'direct') then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = 'Use not_allowed, request or direct.', hint = 'value:invalid';
+        end if;
+        if new.name = 'pac.update_patron_types' and (jsonb_typeof(new.value) <> 'array'
+           or exists (select 1 from jsonb_array_elements(new.value) e where jsonb_typeof(e) <> 'string')) then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = 'A list of patron type codes.', hint = 'value:invalid';
+        end if;
+        if new.name = 'pac.staff_request_email' and new.value #>> '{}' <> '' and new.value #>> '{}' !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'Not an e-mail address.', hint = 'value:invalid_email';
+        end if;
+        return new;
+    end $$;
+create trigger setting_mode_guard before insert or update on ps.setting_value
+    for each row execute function ps.setting_mode_guard();
+comment on function ps.setting_mode_guard() is
+    'Trigger on ps.setting_value: Patron Access Options modes are not_allowed, request or direct; allowed patron codes a list of strings; the staff request address an e-mail (PS422).';

@@ -1,0 +1,84 @@
+create or replace function ps.branch_name(p_branch_id bigint) returns text
+    language sql stable security definer set search_path = ps, pg_temp
+    as $$ select name from branch where branch_id = p_branch_id $$;
+comment on function ps.branch_name(bigint) is 'A branch''s display name (directory information, readable by any caller).';
+
+-- Moves a branch to another library: its patrons, blocks and clients follow (keys cascade), and the
+-- move is recorded. Refused while the branch's patrons' types do not exist in the target library.
+create or replace function ps.move_branch(p_branch_id bigint, p_to_institution_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_from bigint;
+    begin
+        if not ps.is_consortium_admin() then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Only consortium admins move branches.';
+        end if;
+        select institution_id into v_from from ps.branch where branch_id = p_branch_id for update;
+        if v_from is null then
+            raise exception using errcode = 'PS404', message = 'branch_not_found', detail = 'No such branch.';
+        end if;
+        if not exists (select 1 from ps.library where institution_id = p_to_institution_id) then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'No such library.', hint = 'institutionId:not_found';
+        end if;
+        if v_from = p_to_institution_id then
+            return (select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = p_branch_id);
+        end if;
+        if exists (select 1 from ps.patron where registered_branch_id = p_branch_id) then
+            raise exception using errcode = 'PS409', message = 'branch_has_patrons',
+                detail = 'Re-register the branch''s patrons (their patron types belong to the old library) before moving it.';
+        end if;
+        update ps.branch set institution_id = p_to_institution_id, updated_at = now() where branch_id = p_branch_id;
+        update ps.pac_client set institution_id = p_to_institution_id where branch_id = p_branch_id;
+        update ps.setting_value set institution_id = p_to_institution_id where branch_id = p_branch_id;
+        insert into ps.branch_move (branch_id, from_institution_id, to_institution_id, moved_by)
+        values (p_branch_id, v_from, p_to_institution_id, coalesce(nullif(current_setting('ps.actor', true), ''), session_user));
+        return (select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = p_branch_id);
+    end $$;
+comment on function ps.move_branch(bigint, bigint) is 'Moves a branch (with its PAC clients and settings) to another library, recording the move; returns the branch as the API shows it.';
+
+-- Deleting organisations: only what nothing refers to, so no history is lost
+create or replace function ps.delete_branch(p_branch_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_branch branch;
+    begin
+        select * into v_branch from branch where branch_id = p_branch_id;
+        if v_branch.branch_id is null or not ps.can_write_institution(v_branch.institution_id)
+           or ps.current_staff_role() not in ('consortium_admin', 'library_admin') then
+            return null;
+        end if;
+        if exists (select 1 from patron where registered_branch_id = p_branch_id)
+           or exists (select 1 from item where branch_id = p_branch_id)
+           or exists (select 1 from loan where checkout_branch_id = p_branch_id)
+           or exists (select 1 from pac_client where branch_id = p_branch_id)
+           or exists (select 1 from branch_move where branch_id = p_branch_id)
+           or exists (select 1 from change_request where branch_id = p_branch_id) then
+            raise exception using errcode = 'PS409', message = 'branch_in_use',
+                detail = 'Patrons, items, loans, PAC clients or history refer to this branch; move or retire them first.';
+        end if;
+        delete from setting_value where branch_id = p_branch_id;
+        delete from branch where branch_id = p_branch_id;
+        return jsonb_build_object('branchId', p_branch_id, 'deleted', true);
+    end $$;
+comment on function ps.delete_branch(bigint) is 'Deletes a branch nothing refers to; PS409 branch_in_use otherwise; null (404) when it is not the caller''s.';
+
+create or replace function ps.delete_library(p_institution_id bigint) returns jsonb
+    language plpgsql volatile security definer set search_path = ps, pg_temp
+    as $$
+    begin
+        if not ps.is_consortium_admin() or not exists (select 1 from library where institution_id = p_institution_id) then
+            return null;
+        end if;
+        if exists (select 1 from branch where institution_id = p_institution_id)
+           or exists (select 1 from staff_token where institution_id = p_institution_id and revoked_at is null) then
+            raise exception using errcode = 'PS409', message = 'library_in_use',
+                detail = 'The library still has branches or live staff tokens.';
+        end if;
+        delete from setting_value where institution_id = p_institution_id;
+        delete from patron_type where institution_id = p_institution_id;
+        delete from library where institution_id = p_institution_id;
+        return jsonb_build_object('institutionId', p_institution_id, 'deleted', true);
+    end $$;
+comment on function ps.delete_library(bigint) is 'Deletes a library with no branches and no live tokens; PS409 library_in_use otherwise.';
