@@ -20,6 +20,10 @@ extension PostgresConnection {
     /// Bulk-loads data already in COPY's format for `sql`, sent chunk by chunk.
     @discardableResult
     public func copyFromStdin(_ sql: String, chunks: [String]) async throws -> Int {
+        try await exclusive { try await copyRows(sql, chunks: chunks) }
+    }
+
+    private func copyRows(_ sql: String, chunks: [String]) async throws -> Int {
         try await cancellable { conn in
             let start = PQexec(conn, sql)
             defer { PQclear(start) }

@@ -123,12 +123,7 @@ extension PostgresConnection {
             defer { PQsetnonblocking(conn, 0) }
             return try await body(conn, NonBlockingIO(connection: self, conn: conn, socket: PQsocket(conn)))
         } onCancel: {
-            cancelState.withLock { state in
-                if state.running == token, let cancel = state.cancel {
-                    var buffer = [CChar](repeating: 0, count: 256)
-                    _ = PQcancel(cancel.pointer, &buffer, Int32(buffer.count))
-                }
-            }
+            cancelIfRunning(token, rememberIfNotStarted: false)
         }
     }
 }

@@ -41,6 +41,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// When the pool last took the connection back (monotonic nanoseconds): a connection handed out
     /// again within ``PostgresPool/Configuration/livenessCheckAfter`` skips the check's `poll`.
     let releasedAt = Atomic<UInt64>(0)
+    /// Debug builds: set while an operation runs (``exclusive(_:)``).
+    let inUse = Atomic<Bool>(false)
 
     enum SessionState: UInt8 {
         case idle, inTransaction, failedTransaction, broken
@@ -48,9 +50,24 @@ public final class PostgresConnection: @unchecked Sendable {
     /// A process-unique number, for logs and pool bookkeeping.
     public let id: Int
 
-    /// libpq documents `PQcancel` on a `PGcancel` as safe from any thread (even a signal handler).
-    struct CancelHandle: @unchecked Sendable {
+    /// A `PGcancel`, freed when the last reference goes: a cancel being sent keeps it alive after the
+    /// connection has dropped its own reference (closed meanwhile).
+    final class CancelHandle: @unchecked Sendable {
+        // @unchecked Sendable: libpq documents `PQcancel` on a `PGcancel` as safe from any thread (even a
+        // signal handler), and the pointer itself never changes.
         let pointer: OpaquePointer
+        init(pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { PQfreeCancel(pointer) }
+
+        /// Asks the server to cancel the running statement. `PQcancel` opens a new connection and
+        /// waits for it, so it runs on a global dispatch queue: never under a lock, never on a
+        /// cooperative-pool thread.
+        func send() {
+            DispatchQueue.global(qos: .userInitiated).async {
+                var buffer = [CChar](repeating: 0, count: 256)
+                _ = PQcancel(self.pointer, &buffer, Int32(buffer.count))
+            }
+        }
     }
 
     struct CancelState {
@@ -72,10 +89,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit {
-        // No other reference exists at deinit, so touching the handle off the queue is safe here.
-        cancelState.withLock { state in
-            if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
-        }
+        // No other reference exists at deinit, so touching the handle off the queue is safe here; the
+        // cancel handle frees itself with its last reference.
         if let handle { PQfinish(handle) }
     }
 
@@ -118,7 +133,7 @@ public final class PostgresConnection: @unchecked Sendable {
         if let timeout = configuration.statementTimeoutMilliseconds { setup += "; set statement_timeout to \(timeout)" }
         _ = try simpleQuery(setup)
         recordState(conn)
-        let cancel = PQgetCancel(conn).map(CancelHandle.init)
+        let cancel = PQgetCancel(conn).map { CancelHandle(pointer: $0) }
         cancelState.withLock { $0.cancel = cancel }
     }
 
@@ -127,10 +142,7 @@ public final class PostgresConnection: @unchecked Sendable {
         closing.stop()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                self.cancelState.withLock { state in
-                    if let cancel = state.cancel { PQfreeCancel(cancel.pointer) }
-                    state.cancel = nil
-                }
+                self.cancelState.withLock { $0.cancel = nil }
                 if let handle = self.handle {
                     PostgresReactor.shared.forget(PQsocket(handle))
                     PQfinish(handle)
@@ -176,15 +188,19 @@ public final class PostgresConnection: @unchecked Sendable {
                 return try work(conn)
             }
         } onCancel: {
-            self.cancelState.withLock { state in
-                if state.running == token, let cancel = state.cancel {
-                    var buffer = [CChar](repeating: 0, count: 256)
-                    _ = PQcancel(cancel.pointer, &buffer, Int32(buffer.count))
-                } else if token > state.lastFinished {
-                    state.cancelled.insert(token)
-                }
-            }
+            self.cancelIfRunning(token, rememberIfNotStarted: true)
         }
+    }
+
+    /// Sends a cancel for the operation `token` if it is the one running; with `rememberIfNotStarted`,
+    /// an operation not yet started fails as soon as it starts. The send happens outside the lock.
+    func cancelIfRunning(_ token: UInt64, rememberIfNotStarted: Bool) {
+        let handle = cancelState.withLock { state -> CancelHandle? in
+            if state.running == token { return state.cancel }
+            if rememberIfNotStarted, token > state.lastFinished { state.cancelled.insert(token) }
+            return nil
+        }
+        handle?.send()
     }
 
     func recordState(_ conn: OpaquePointer) {
@@ -225,14 +241,25 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs a statement as a prepared statement (prepared once per connection, then reused).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
-        try await queryNonBlocking(query)
+        try await exclusive { try await queryNonBlocking(query) }
     }
 
     /// Runs SQL text with the simple protocol: several statements at once, no parameters. Returns the
     /// last statement's result. For migrations and administration, not for request paths.
     @discardableResult
     public func execute(_ sql: String) async throws -> PostgresResult {
-        try await cancellable { _ in try self.simpleQuery(sql) }
+        try await exclusive { try await cancellable { _ in try self.simpleQuery(sql) } }
+    }
+
+    /// Debug builds check the pool's promise that a connection has one user at a time: two tasks on
+    /// one connection would interleave libpq calls and the statement cache, and corrupt the session.
+    func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+        #if DEBUG
+        let (claimed, _) = inUse.compareExchange(expected: false, desired: true, ordering: .acquiring)
+        precondition(claimed, "PostgresConnection \(id) used by two tasks at once")
+        defer { inUse.store(false, ordering: .releasing) }
+        #endif
+        return try await body()
     }
 
     func simpleQuery(_ sql: String) throws -> PostgresResult {
@@ -313,9 +340,20 @@ public final class PostgresConnection: @unchecked Sendable {
         } else if PQstatus(conn) != CONNECTION_OK || sqlState.errorClass == "08" || sqlState == .adminShutdown {
             kind = .connectionClosed
         }
-        return PostgresError(
+        var error = PostgresError(
             kind: kind, sqlState: sqlState, message: field("M") ?? "", detail: field("D"), hint: field("H"),
             constraint: field("n"), table: field("t"), column: field("c"), query: sql)
+        error.server.severity = field("V") ?? field("S")
+        error.server.context = field("W")
+        error.server.schema = field("s")
+        error.server.dataType = field("d")
+        error.server.position = field("P")
+        error.server.internalPosition = field("p")
+        error.server.internalQuery = field("q")
+        error.server.sourceFile = field("F")
+        error.server.sourceLine = field("L")
+        error.server.sourceFunction = field("R")
+        return error
     }
 
     func connectionError(_ conn: OpaquePointer, sql: String?) -> PostgresError {

@@ -34,8 +34,30 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var constraint: String?
     public var table: String?
     public var column: String?
+    /// The server's other fields (`PG_DIAG_*`), for ``debugDescription`` and logs of unexpected errors.
+    public var server = ServerFields()
     /// The statement that failed; only ever shown in ``debugDescription``.
     public var query: String?
+
+    /// The fields of a server error beyond the ones callers branch on.
+    public struct ServerFields: Sendable, Equatable {
+        /// `ERROR`, `FATAL`, … (not localised).
+        public var severity: String?
+        /// The call stack of PL/pgSQL functions and SQL statements that raised it: which function, which line.
+        public var context: String?
+        public var schema: String?
+        public var dataType: String?
+        /// The cursor position in the statement (1-based characters), and in an internal (PL/pgSQL) query.
+        public var position: String?
+        public var internalPosition: String?
+        public var internalQuery: String?
+        /// Where in PostgreSQL's source it was raised.
+        public var sourceFile: String?
+        public var sourceLine: String?
+        public var sourceFunction: String?
+
+        public init() {}
+    }
     /// The connection was found dead before anything was sent: the pool retries on a fresh one.
     var staleBeforeUse = false
 
@@ -79,6 +101,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         if let constraint { parts.append("constraint: \(constraint)") }
         if let table { parts.append("table: \(table)") }
         if let column { parts.append("column: \(column)") }
+        if let schema = server.schema { parts.append("schema: \(schema)") }
+        if let dataType = server.dataType { parts.append("dataType: \(dataType)") }
+        if let context = server.context { parts.append("context: \(context)") }
+        if let internalQuery = server.internalQuery { parts.append("internalQuery: \(internalQuery)") }
+        if let position = server.position { parts.append("position: \(position)") }
+        if let severity = server.severity { parts.append("severity: \(severity)") }
+        if let file = server.sourceFile { parts.append("source: \(file):\(server.sourceLine ?? "?") \(server.sourceFunction ?? "")") }
         if let query { parts.append("query: \(query)") }
         return "PostgresError(" + parts.joined(separator: ", ") + ")"
     }

@@ -38,26 +38,59 @@ public final class PostgresPool: Service, Sendable {
         public var idle: Int
         public var waiters: Int
         public var opened: Int
+        /// Acquire timeouts still armed: one per waiter, cancelled when it is served.
+        public var timers: Int
+    }
+
+    /// What an acquirer is given: a connection, or the right to open one (counted in the pool's total).
+    enum Grant: Sendable {
+        case connection(PostgresConnection)
+        case open
     }
 
     private struct Waiter {
         let id: UInt64
-        let continuation: CheckedContinuation<PostgresConnection, any Error>
+        let continuation: CheckedContinuation<Grant, any Error>
+        let timer: Task<Void, Never>
     }
 
+    /// The pool's whole state, changed only under `state`'s lock: every decision (hand out, open, wait,
+    /// hand over, time out, cancel) is one critical section that returns what to do outside the lock.
     private struct State {
         var idle: [PostgresConnection] = []
         /// Connections open or being opened (idle ones included).
         var total = 0
+        /// FIFO.
         var waiters: [Waiter] = []
+        /// Ids handed to acquirers that decided to wait but have not registered yet; `true` once
+        /// cancelled meanwhile, so that registering fails at once instead of waiting out the timeout.
+        var unregistered: [UInt64: Bool] = [:]
         var nextWaiterID: UInt64 = 0
         var closed = false
         var opened = 0
+        var timers = 0
+
+        /// A connection or the right to open one, if either is free now.
+        mutating func grantNow(maxConnections: Int) throws -> Grant? {
+            if closed { throw PostgresError(kind: .poolClosed, message: "pool closed") }
+            if let connection = idle.popLast() { return .connection(connection) }
+            if total < maxConnections {
+                total += 1
+                return .open
+            }
+            return nil
+        }
+    }
+
+    /// Test seams: run between an acquirer's decision to wait and its registration.
+    struct Hooks: Sendable {
+        var beforeRegistering: (@Sendable () async -> Void)?
     }
 
     public let configuration: Configuration
     let logger: Logger
     private let state = Mutex(State())
+    let hooks = Mutex(Hooks())
     /// ``Configuration/livenessCheckAfter`` in the unit `releasedAt` uses, converted once.
     private let livenessCheckAfterNanoseconds: UInt64
 
@@ -72,7 +105,7 @@ public final class PostgresPool: Service, Sendable {
         state.withLock { state in
             Statistics(
                 inUse: state.total - state.idle.count, idle: state.idle.count, waiters: state.waiters.count,
-                opened: state.opened)
+                opened: state.opened, timers: state.timers)
         }
     }
 
@@ -125,40 +158,45 @@ public final class PostgresPool: Service, Sendable {
             state.waiters.removeAll()
             return (idle, waiters)
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool closed")) }
+        for waiter in waiters {
+            waiter.timer.cancel()
+            waiter.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool closed"))
+        }
         for connection in idle { await connection.close() }
     }
 
     // MARK: Acquire and release
 
-    private enum AcquireAction {
-        case use(PostgresConnection)
-        case open
+    private enum FirstLook {
+        case granted(Grant)
         case wait(UInt64)
     }
 
     func acquire() async throws -> PostgresConnection {
-        while true {
-            let action = try state.withLock { state -> AcquireAction in
-                if state.closed { throw PostgresError(kind: .poolClosed, message: "pool closed") }
-                if let connection = state.idle.popLast() { return .use(connection) }
-                if state.total < configuration.maxConnections {
-                    state.total += 1
-                    return .open
-                }
-                state.nextWaiterID += 1
-                return .wait(state.nextWaiterID)
-            }
-            switch action {
-            case .use(let connection):
-                let idle = DispatchTime.now().uptimeNanoseconds &- connection.releasedAt.load(ordering: .relaxed)
-                connection.checkBeforeUse.store(idle >= livenessCheckAfterNanoseconds, ordering: .relaxed)
-                return connection
-            case .open:
-                return try await open()
-            case .wait(let id):
-                return try await wait(id)
-            }
+        let maxConnections = configuration.maxConnections
+        let look = try state.withLock { state -> FirstLook in
+            if let grant = try state.grantNow(maxConnections: maxConnections) { return .granted(grant) }
+            state.nextWaiterID += 1
+            state.unregistered[state.nextWaiterID] = false
+            return .wait(state.nextWaiterID)
+        }
+        switch look {
+        case .granted(let grant):
+            return try await take(grant)
+        case .wait(let id):
+            if let hook = hooks.withLock({ $0.beforeRegistering }) { await hook() }
+            return try await take(try await wait(id))
+        }
+    }
+
+    private func take(_ grant: Grant) async throws -> PostgresConnection {
+        switch grant {
+        case .connection(let connection):
+            let idle = DispatchTime.now().uptimeNanoseconds &- connection.releasedAt.load(ordering: .relaxed)
+            connection.checkBeforeUse.store(idle >= livenessCheckAfterNanoseconds, ordering: .relaxed)
+            return connection
+        case .open:
+            return try await open()
         }
     }
 
@@ -173,18 +211,53 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
-    private func wait(_ id: UInt64) async throws -> PostgresConnection {
+    private enum Registration {
+        case granted(Grant)
+        case failed(any Error)
+        case registered
+    }
+
+    /// Waits for a connection. Whether one has become free since the first look, and registering
+    /// otherwise, is one critical section: a release in between cannot park a connection idle while
+    /// this caller waits. One timer per wait, cancelled when the waiter is served.
+    private func wait(_ id: UInt64) async throws -> Grant {
         let timeout = configuration.acquireTimeout
+        let maxConnections = configuration.maxConnections
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
-                state.withLock { $0.waiters.append(Waiter(id: id, continuation: continuation)) }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.failWaiter(id, PostgresError(kind: .poolTimeout, message: "no connection free within \(timeout)"))
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
+                let registration = state.withLock { state -> Registration in
+                    let cancelled = state.unregistered.removeValue(forKey: id) ?? false
+                    if cancelled { return .failed(CancellationError()) }
+                    do {
+                        if let grant = try state.grantNow(maxConnections: maxConnections) { return .granted(grant) }
+                    } catch {
+                        return .failed(error)
+                    }
+                    state.timers += 1
+                    let timer = Task { [weak self] in
+                        try? await Task.sleep(for: timeout)
+                        guard let self else { return }
+                        if !Task.isCancelled {
+                            self.failWaiter(id, PostgresError(kind: .poolTimeout, message: "no connection free within \(timeout)"))
+                        }
+                        self.state.withLock { $0.timers -= 1 }
+                    }
+                    state.waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
+                    return .registered
+                }
+                switch registration {
+                case .granted(let grant): continuation.resume(returning: grant)
+                case .failed(let error): continuation.resume(throwing: error)
+                case .registered: break
                 }
             }
         } onCancel: {
-            failWaiter(id, CancellationError())
+            let cancelledBeforeRegistration = state.withLock { state -> Bool in
+                guard state.unregistered[id] != nil else { return false }
+                state.unregistered[id] = true
+                return true
+            }
+            if !cancelledBeforeRegistration { failWaiter(id, CancellationError()) }
         }
     }
 
@@ -193,7 +266,9 @@ public final class PostgresPool: Service, Sendable {
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiters.remove(at: index)
         }
-        waiter?.continuation.resume(throwing: error)
+        guard let waiter else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume(throwing: error)
     }
 
     /// Takes a connection back: rolls back a transaction left open, drops a broken connection.
@@ -223,13 +298,15 @@ public final class PostgresPool: Service, Sendable {
             return .pooled
         }
         switch action {
-        case .handOver(let waiter): waiter.continuation.resume(returning: connection)
+        case .handOver(let waiter):
+            waiter.timer.cancel()
+            waiter.continuation.resume(returning: .connection(connection))
         case .pooled: break
         case .close: await connection.close()
         }
     }
 
-    /// Closes a connection that can no longer be used; if someone is waiting, opens a replacement for them.
+    /// Closes a connection that can no longer be used; the first waiter, if any, may open a replacement.
     func discard(_ connection: PostgresConnection) async {
         await connection.close()
         let waiter = state.withLock { state -> Waiter? in
@@ -239,14 +316,10 @@ public final class PostgresPool: Service, Sendable {
             return state.waiters.removeFirst()
         }
         guard let waiter else { return }
-        do {
-            waiter.continuation.resume(returning: try await open())
-        } catch {
-            waiter.continuation.resume(throwing: error)
-        }
+        waiter.timer.cancel()
+        waiter.continuation.resume(returning: .open)
     }
 }
-
 extension PostgresPool {
     /// Runs `body` (and the child tasks it creates) on the Postgres event loop, so that statements on
     /// the non-blocking path never hop between threads. For batch jobs and benchmarks that issue many

@@ -19,6 +19,26 @@ struct ErrorTests {
         }
     }
 
+    @Test("an error raised inside a PL/pgSQL function names the function in its context, shown in debugDescription only")
+    func plpgsqlContext() async throws {
+        try await withFreshConnection { connection, _ async throws in
+            try await connection.execute("""
+                create function inner_rule(p int) returns int language plpgsql as $$
+                begin
+                    if p < 0 then raise exception using errcode = 'P0001', message = 'negative'; end if;
+                    return p;
+                end $$;
+                create function outer_rule(p int) returns int language plpgsql as $$ begin return inner_rule(p); end $$;
+                """)
+            let error = await expectPostgresError { try await connection.query("select outer_rule(\(-1))") }
+            #expect(error?.server.context?.contains("PL/pgSQL function inner_rule(integer)") == true)
+            #expect(error?.server.context?.contains("outer_rule(integer)") == true)
+            #expect(error?.server.severity == "ERROR")
+            #expect(error?.debugDescription.contains("inner_rule") == true)
+            #expect(error?.description.contains("inner_rule") == false)
+        }
+    }
+
     @Test("check violation maps to 23514")
     func checkViolation() async throws {
         try await withFreshConnection { connection, _ async throws in
