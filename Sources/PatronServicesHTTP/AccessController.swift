@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// Staff tokens and PAC client keys, issued and revoked by administrators.
@@ -19,39 +20,27 @@ struct AccessController {
     }
 
     func register(_ endpoints: Endpoints) {
+        typealias Q = AccessQueries
         endpoints.on(.get, "tokens", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, "select coalesce(jsonb_agg(ps.api(to_jsonb(t)) order by t.token_id), '[]') from ps.staff_tokens() t")
+            try await db.staffJSON(request, context, Q.tokens)
         }
         endpoints.on(.post, "tokens", roles: StaffRole.admins) { request, context in
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            let body = try await request.decodeJSON(NewToken.self, context: context, decoder: decoder)
-            return try await db.staffJSON(request, context, """
-                select jsonb_build_object('tokenId', t.token_id, 'token', t.token, 'role', \(body.role.rawValue)::text,
-                    'institutionId', \(body.institutionId)::bigint, 'expiresAt', \(body.expiresAt)::timestamptz)
-                from ps.create_staff_token(\(body.role.rawValue), \(body.institutionId), \(body.label), \(body.expiresAt),
-                    current_setting('ps.actor')) t
-                """, status: .created)
+            let body = try await request.decodeJSON(NewToken.self, context: context)
+            return try await db.staffJSON(request, context,
+                Q.createToken(role: body.role, institution: body.institutionId, label: body.label, expiresAt: body.expiresAt), status: .created)
         }
         endpoints.on(.delete, "tokens/:id", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, """
-                select jsonb_build_object('tokenId', \(try context.id("id"))::bigint, 'revoked', true) where ps.revoke_staff_token(\(try context.id("id")))
-                """, notFound: "token")
+            try await db.staffJSON(request, context, Q.revokeToken(try context.id("id")), notFound: "token")
         }
         endpoints.on(.get, "pac-clients", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, "select coalesce(jsonb_agg(ps.api(to_jsonb(c)) order by c.client_id), '[]') from ps.pac_clients() c")
+            try await db.staffJSON(request, context, Q.clients)
         }
         endpoints.on(.post, "pac-clients", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewClient.self, context: context)
-            return try await db.staffJSON(request, context, """
-                select jsonb_build_object('clientId', c.client_id, 'clientKey', c.client_key, 'branchId', \(body.branchId)::bigint)
-                from ps.create_pac_client(\(body.branchId), \(body.label), current_setting('ps.actor')) c
-                """, status: .created)
+            return try await db.staffJSON(request, context, Q.createClient(branch: body.branchId, label: body.label), status: .created)
         }
         endpoints.on(.delete, "pac-clients/:id", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, """
-                select jsonb_build_object('clientId', \(try context.id("id"))::bigint, 'revoked', true) where ps.revoke_pac_client(\(try context.id("id")))
-                """, notFound: "PAC client")
+            try await db.staffJSON(request, context, Q.revokeClient(try context.id("id")), notFound: "PAC client")
         }
     }
 }

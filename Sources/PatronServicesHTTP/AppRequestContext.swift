@@ -1,4 +1,5 @@
 import Hummingbird
+import PatronServices
 
 /// The request context of every route: the request id, and (for authenticated routes) who is asking.
 public struct AppRequestContext: RequestContext {

@@ -1,4 +1,5 @@
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// Bills: the patron's bills view, posting a bill, payments and waivers.
@@ -7,7 +8,7 @@ struct BillsController {
 
     struct NewBill: Decodable {
         var patronId: Int64
-        var kind: String
+        var kind: BillKind
         var amountMinor: Int64
     }
 
@@ -16,26 +17,23 @@ struct BillsController {
     }
 
     func register(_ endpoints: Endpoints) {
+        typealias Q = BillingQueries
         endpoints.on(.get, "patrons/:id/bills", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, "select ps.patron_bills(\(try context.id("id")))", notFound: "patron")
+            try await db.staffJSON(request, context, Q.patronBills(try context.id("id")), notFound: "patron")
         }
         endpoints.on(.post, "bills", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(NewBill.self, context: context)
-            return try await db.staffJSON(request, context, """
-                insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at)
-                select ps.current_institution_id(), p.patron_id, \(body.kind), \(body.amountMinor), now()
-                from ps.patron p where p.patron_id = \(body.patronId)
-                returning ps.api(to_jsonb(bill.*))
-                """, status: .created, notFound: "patron")
+            return try await db.staffJSON(request, context, Q.postBill(patron: body.patronId, kind: body.kind, amountMinor: body.amountMinor),
+                status: .created, notFound: "patron")
         }
         endpoints.on(.post, "bills/:id/cancel", roles: StaffRole.supervisors) { request, context in
-            try await db.staffJSON(request, context, "select ps.cancel_bill(\(try context.id("id")))", notFound: "bill")
+            try await db.staffJSON(request, context, Q.cancel(bill: try context.id("id")), notFound: "bill")
         }
-        for (path, kind) in [("bills/:id/payments", "payment"), ("bills/:id/waivers", "waiver")] {
+        for (path, settlement) in [("bills/:id/payments", PatronServices.Settlement.payment), ("bills/:id/waivers", .waiver)] {
             endpoints.on(.post, path, roles: StaffRole.circulation) { request, context in
                 let body = try await request.decodeJSON(Settlement.self, context: context)
                 return try await db.staffJSON(request, context,
-                    "select ps.settle_bill(\(try context.id("id")), \(body.amountMinor), \(kind))", notFound: "bill")
+                    Q.settle(bill: try context.id("id"), amountMinor: body.amountMinor, as: settlement), notFound: "bill")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// Eligibility and checkout under the patron type policy of the patron's home institution.
@@ -10,6 +11,7 @@ struct CirculationController {
         var patronId: Int64
         var itemBarcode: String
         var branchId: Int64
+        /// When absent, the checkout branch's loan period applies (setting circulation.loan_period_days).
         var dueAt: Date?
         var overrideComment: String?
         var acknowledge: [String]?
@@ -25,14 +27,10 @@ struct CirculationController {
             return try await db.staffJSON(request, context, query, notFound: "patron")
         }
         endpoints.on(.post, "checkouts", roles: StaffRole.circulation) { request, context in
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            let body = try await request.decodeJSON(Checkout.self, context: context, decoder: decoder)
-            let due = body.dueAt ?? Date().addingTimeInterval(21 * 86_400)
-            return try await db.staffJSON(request, context, """
-                select ps.checkout(\(body.patronId), \(body.itemBarcode), \(body.branchId), \(due), \(body.overrideComment),
-                    \(body.acknowledge ?? [])::text[])
-                """, status: .created)
+            let body = try await request.decodeJSON(Checkout.self, context: context)
+            return try await db.staffJSON(request, context, CirculationQueries.checkout(patron: body.patronId, itemBarcode: body.itemBarcode,
+                branch: body.branchId, dueAt: body.dueAt, overrideComment: body.overrideComment, acknowledge: body.acknowledge ?? []),
+                status: .created)
         }
     }
 }
@@ -46,24 +44,22 @@ extension CirculationController {
 
     struct Claim: Decodable {
         /// claimed_lost, claimed_returned, claimed_never_had, or null to clear.
-        var claim: String?
+        var claim: LoanClaim?
     }
 
     func registerLoans(_ endpoints: Endpoints) {
+        typealias Q = CirculationQueries
         endpoints.on(.post, "loans/:id/renew", roles: StaffRole.circulation) { request, context in
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            let body = try await request.decodeJSON(Renewal.self, context: context, decoder: decoder)
-            return try await db.staffJSON(request, context, """
-                select ps.renew(\(try context.id("id")), \(body.dueAt), \(body.overrideComment), \(body.acknowledge ?? [])::text[])
-                """, notFound: "loan")
+            let body = try await request.decodeJSON(Renewal.self, context: context)
+            return try await db.staffJSON(request, context, Q.renew(loan: try context.id("id"), dueAt: body.dueAt,
+                overrideComment: body.overrideComment, acknowledge: body.acknowledge ?? []), notFound: "loan")
         }
         endpoints.on(.post, "loans/:id/check-in", roles: StaffRole.circulation) { request, context in
-            try await db.staffJSON(request, context, "select ps.check_in(\(try context.id("id")))", notFound: "loan")
+            try await db.staffJSON(request, context, Q.checkIn(loan: try context.id("id")), notFound: "loan")
         }
         endpoints.on(.put, "loans/:id/claim", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(Claim.self, context: context)
-            return try await db.staffJSON(request, context, "select ps.set_claim(\(try context.id("id")), \(body.claim))", notFound: "loan")
+            return try await db.staffJSON(request, context, Q.setClaim(loan: try context.id("id"), claim: body.claim), notFound: "loan")
         }
     }
 }

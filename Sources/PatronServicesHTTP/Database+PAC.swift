@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import PatronServices
 import Postgres
 
 extension Database {
@@ -31,7 +32,7 @@ extension Database {
     func pacJSON(_ request: Request, sessionRequired: Bool, _ query: PostgresQuery, notFound: String = "resource") async throws -> Response {
         let key = try Self.clientKey(request)
         let session = try Self.sessionToken(request, required: sessionRequired)
-        let statements = TransactionOptions().prelude + ["select * from ps.authenticate_pac(\(key), \(session))", query, "commit"]
+        let statements = TransactionOptions().prelude + [AccountUpdateQueries.authenticatePAC(clientKey: key, session: session), query, "commit"]
         let results = try await pool.withConnection { try await $0.pipeline(statements) }
         guard let text = results[statements.count - 2].first?.values.first ?? nil else { throw Problem.notFound(notFound) }
         return JSONResponse.text(text)

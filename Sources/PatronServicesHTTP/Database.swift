@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// Runs a request's database work in one transaction that starts by authenticating the caller in SQL,

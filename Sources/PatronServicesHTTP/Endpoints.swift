@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import PatronServices
 
 /// A controller's routes: a Hummingbird `RouteCollection` that also records each route in the
 /// ``RouteTable`` (method, path, roles) so the contract and the 405 answers stay in step with the code.

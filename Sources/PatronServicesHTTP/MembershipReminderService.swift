@@ -1,4 +1,5 @@
 import Logging
+import PatronServices
 import Postgres
 import ServiceLifecycle
 
@@ -15,7 +16,7 @@ struct MembershipReminderService: Service {
     @discardableResult
     func runOnce() async throws -> Int {
         let options = TransactionOptions(settings: [("ps.role", "consortium_admin"), ("ps.actor", "system:membership-reminders")])
-        let result = try await pool.transactionalQuery("select (ps.queue_membership_reminders()->>'queued')::int", options: options)
+        let result = try await pool.transactionalQuery(SystemQueries.queueMembershipReminders, options: options)
         return try result.scalar(Int.self)
     }
 

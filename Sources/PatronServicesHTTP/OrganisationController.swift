@@ -1,4 +1,5 @@
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// Libraries, branches and circulation groups.
@@ -37,106 +38,66 @@ struct OrganisationController {
     struct NewGroup: Decodable { var name: String }
 
     func register(_ endpoints: Endpoints) {
+        typealias Q = OrganisationQueries
         endpoints.on(.get, "libraries", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context,
-                "select coalesce(jsonb_agg(ps.api(to_jsonb(l)) order by l.institution_id), '[]') from ps.library l")
+            try await db.staffJSON(request, context, Q.libraries)
         }
         endpoints.on(.post, "libraries", roles: [.consortiumAdmin]) { request, context in
             let body = try await request.decodeJSON(NewLibrary.self, context: context)
-            return try await db.staffJSON(request, context, """
-                insert into ps.library (code, name, currency, time_zone) values (\(body.code), \(body.name), \(body.currency), \(body.timeZone))
-                returning ps.api(to_jsonb(library.*))
-                """, status: .created)
+            return try await db.staffJSON(request, context,
+                Q.createLibrary(code: body.code, name: body.name, currency: body.currency, timeZone: body.timeZone), status: .created)
         }
         endpoints.on(.get, "libraries/:id", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context,
-                "select ps.api(to_jsonb(l)) from ps.library l where l.institution_id = \(try context.id("id"))", notFound: "library")
+            try await db.staffJSON(request, context, Q.library(try context.id("id")), notFound: "library")
         }
         endpoints.on(.patch, "libraries/:id", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(LibraryChanges.self, context: context)
-            return try await db.staffJSON(request, context, """
-                update ps.library set name = coalesce(\(body.name), name), currency = coalesce(\(body.currency), currency),
-                    time_zone = coalesce(\(body.timeZone), time_zone), reply_to_email = coalesce(\(body.replyToEmail), reply_to_email),
-                    updated_at = now()
-                where institution_id = \(try context.id("id")) returning ps.api(to_jsonb(library.*))
-                """, notFound: "library")
+            return try await db.staffJSON(request, context, Q.updateLibrary(try context.id("id"), name: body.name, currency: body.currency,
+                timeZone: body.timeZone, replyToEmail: body.replyToEmail), notFound: "library")
+        }
+        endpoints.on(.delete, "libraries/:id", roles: [.consortiumAdmin]) { request, context in
+            try await db.staffJSON(request, context, Q.deleteLibrary(try context.id("id")), notFound: "library")
         }
         endpoints.on(.get, "branches", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, """
-                select coalesce(jsonb_agg(ps.api(to_jsonb(b)) order by b.branch_id), '[]') from ps.branch b
-                where \(try request.queryID("institutionId"))::bigint is null or b.institution_id = \(try request.queryID("institutionId"))
-                """)
+            try await db.staffJSON(request, context, Q.branches(institution: try request.queryID("institutionId")))
         }
         endpoints.on(.post, "branches", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewBranch.self, context: context)
-            return try await db.staffJSON(request, context, """
-                insert into ps.branch (institution_id, code, name, time_zone, staff_email)
-                values (\(body.institutionId), \(body.code), \(body.name), \(body.timeZone), \(body.staffEmail))
-                returning ps.api(to_jsonb(branch.*))
-                """, status: .created)
+            return try await db.staffJSON(request, context, Q.createBranch(institution: body.institutionId, code: body.code,
+                name: body.name, timeZone: body.timeZone, staffEmail: body.staffEmail), status: .created)
         }
         endpoints.on(.get, "branches/:id", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context,
-                "select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = \(try context.id("id"))", notFound: "branch")
+            try await db.staffJSON(request, context, Q.branch(try context.id("id")), notFound: "branch")
         }
         endpoints.on(.patch, "branches/:id", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(BranchChanges.self, context: context)
-            return try await db.staffJSON(request, context, """
-                update ps.branch set name = coalesce(\(body.name), name), time_zone = coalesce(\(body.timeZone), time_zone),
-                    staff_email = coalesce(\(body.staffEmail), staff_email), updated_at = now()
-                where branch_id = \(try context.id("id")) returning ps.api(to_jsonb(branch.*))
-                """, notFound: "branch")
+            return try await db.staffJSON(request, context,
+                Q.updateBranch(try context.id("id"), name: body.name, timeZone: body.timeZone, staffEmail: body.staffEmail), notFound: "branch")
         }
         endpoints.on(.post, "branches/:id/move", roles: [.consortiumAdmin]) { request, context in
             let body = try await request.decodeJSON(Move.self, context: context)
-            let id = try context.id("id")
-            return try await db.staffJSON(request, context, "select ps.move_branch(\(id), \(body.institutionId))", notFound: "branch")
+            return try await db.staffJSON(request, context, Q.moveBranch(try context.id("id"), to: body.institutionId), notFound: "branch")
+        }
+        endpoints.on(.delete, "branches/:id", roles: StaffRole.admins) { request, context in
+            try await db.staffJSON(request, context, Q.deleteBranch(try context.id("id")), notFound: "branch")
         }
         endpoints.on(.get, "circulation-groups", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, """
-                select coalesce(jsonb_agg(jsonb_build_object('groupId', g.group_id, 'name', g.name,
-                    'institutionIds', coalesce((select jsonb_agg(m.institution_id order by m.institution_id)
-                        from ps.circulation_group_member m where m.group_id = g.group_id), '[]')) order by g.group_id), '[]')
-                from ps.circulation_group g
-                """)
+            try await db.staffJSON(request, context, Q.circulationGroups)
         }
         endpoints.on(.post, "circulation-groups", roles: [.consortiumAdmin]) { request, context in
             let body = try await request.decodeJSON(NewGroup.self, context: context)
-            return try await db.staffJSON(request, context, """
-                insert into ps.circulation_group (name) values (\(body.name))
-                returning jsonb_build_object('groupId', group_id, 'name', name, 'institutionIds', '[]'::jsonb)
-                """, status: .created)
-        }
-        endpoints.on(.delete, "libraries/:id", roles: [.consortiumAdmin]) { request, context in
-            try await db.staffJSON(request, context, "select ps.delete_library(\(try context.id("id")))", notFound: "library")
-        }
-        endpoints.on(.delete, "branches/:id", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, "select ps.delete_branch(\(try context.id("id")))", notFound: "branch")
+            return try await db.staffJSON(request, context, Q.createCirculationGroup(name: body.name), status: .created)
         }
         endpoints.on(.delete, "circulation-groups/:id", roles: [.consortiumAdmin]) { request, context in
-            try await db.staffJSON(request, context, """
-                delete from ps.circulation_group where group_id = \(try context.id("id"))
-                returning jsonb_build_object('groupId', group_id, 'deleted', true)
-                """, notFound: "circulation group")
+            try await db.staffJSON(request, context, Q.deleteCirculationGroup(try context.id("id")), notFound: "circulation group")
         }
         endpoints.on(.put, "circulation-groups/:id/members/:institutionId", roles: [.consortiumAdmin]) { request, context in
-            let group = try context.id("id")
-            let institution = try context.id("institutionId")
-            return try await db.staffJSON(request, context, """
-                with added as (
-                    insert into ps.circulation_group_member (group_id, institution_id)
-                    select g.group_id, l.institution_id from ps.circulation_group g, ps.library l
-                    where g.group_id = \(group) and l.institution_id = \(institution)
-                    on conflict do nothing returning 1)
-                select jsonb_build_object('groupId', g.group_id, 'institutionId', l.institution_id)
-                from ps.circulation_group g, ps.library l where g.group_id = \(group) and l.institution_id = \(institution)
-                """, notFound: "circulation group or library")
+            try await db.staffJSON(request, context,
+                Q.addMember(group: try context.id("id"), institution: try context.id("institutionId")), notFound: "circulation group or library")
         }
         endpoints.on(.delete, "circulation-groups/:id/members/:institutionId", roles: [.consortiumAdmin]) { request, context in
-            try await db.staffJSON(request, context, """
-                delete from ps.circulation_group_member where group_id = \(try context.id("id")) and institution_id = \(try context.id("institutionId"))
-                returning jsonb_build_object('groupId', group_id, 'institutionId', institution_id, 'removed', true)
-                """, notFound: "membership")
+            try await db.staffJSON(request, context,
+                Q.removeMember(group: try context.id("id"), institution: try context.id("institutionId")), notFound: "membership")
         }
     }
 }

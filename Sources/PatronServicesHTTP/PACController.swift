@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PatronServices
 import Postgres
 
 /// The PAC API: patron sign-in, the scope whose options apply, the signed-in patron's account.
@@ -20,7 +21,7 @@ struct PACController {
             }
             let token = SessionToken.make()
             let row = try await db.pool.transactionalQuery(
-                "select * from ps.patron_sign_in(\(key), \(body.barcode), \(body.pin), \(token))", options: .init()
+                AccountUpdateQueries.signIn(clientKey: key, barcode: body.barcode, pin: body.pin, session: token), options: .init()
             ).single()
             switch try row.decode("outcome", as: String.self) {
             case "signed_in":
@@ -41,18 +42,10 @@ struct PACController {
             }
         }
         endpoints.on(.get, "scope") { request, _ in
-            try await db.pacJSON(request, sessionRequired: false, """
-                select jsonb_build_object('branchId', s.branch_id, 'institutionId', s.institution_id, 'reason', s.reason,
-                    'branchName', ps.branch_name(s.branch_id))
-                from ps.pac_scope(current_setting('ps.connection_branch_id')::bigint,
-                                  nullif(current_setting('ps.patron_id'), '')::bigint) s
-                """)
+            try await db.pacJSON(request, sessionRequired: false, AccountUpdateQueries.scope)
         }
         endpoints.on(.get, "account") { request, _ in
-            try await db.pacJSON(request, sessionRequired: true, """
-                select \(unescaped: PatronsController.patronJSON) from ps.patron p
-                where p.patron_id = current_setting('ps.patron_id')::bigint
-                """, notFound: "patron")
+            try await db.pacJSON(request, sessionRequired: true, AccountUpdateQueries.account, notFound: "patron")
         }
     }
 }

@@ -5,7 +5,7 @@ import Postgres
 extension Request {
     /// Decodes a JSON body, answering 400 `malformed_json` for text that is not JSON, 422
     /// `validation_failed` naming the field for JSON of the wrong shape, and 415 for another media type.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext, decoder: JSONDecoder = JSONDecoder()) async throws -> T {
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext, decoder: JSONDecoder = .api()) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send application/json.")
         }
@@ -22,6 +22,15 @@ extension Request {
     /// field itself (and so can name all the offending ones in one 422).
     func decodeJSONObject(context: AppRequestContext) async throws -> PostgresJSON {
         try PostgresJSON(encoding: try await decodeJSON([String: JSONValue?].self, context: context))
+    }
+}
+
+extension JSONDecoder {
+    /// The one decoder of request bodies: dates as ISO 8601 date-times.
+    static func api() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }
 

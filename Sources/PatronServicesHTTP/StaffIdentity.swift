@@ -1,3 +1,4 @@
+import PatronServices
 import Postgres
 
 /// Who a staff request is from, as `ps.authenticate_staff` established it inside the request's transaction.

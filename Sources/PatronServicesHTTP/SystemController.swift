@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PatronServices
 import Postgres
 
 /// Liveness, readiness, metrics and the API contract.
@@ -15,7 +16,7 @@ struct SystemController {
         }
         endpoints.on(.get, "ready") { _, context in
             do {
-                _ = try await pool.query("select ps.ping()")
+                _ = try await pool.query(SystemQueries.ping)
                 return try JSONResponse.make(["status": "ready"])
             } catch {
                 context.logger.warning("not ready", metadata: ["error": "\(error)"])

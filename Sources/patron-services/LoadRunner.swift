@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Glibc
 import Hummingbird
+import PatronServices
 import PatronServicesHTTP
 import Logging
 import Postgres

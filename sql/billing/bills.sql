@@ -75,3 +75,14 @@ create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
         where exists (select 1 from ps.patron where patron_id = p_patron_id)
     $$;
 comment on function ps.patron_bills(bigint) is 'A patron''s bills with balances, the posted outstanding total and the fines still accruing on overdue loans.';
+
+create or replace function ps.post_bill(p_patron_id bigint, p_kind text, p_amount_minor bigint) returns jsonb
+    language sql volatile
+    as $$
+        insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at)
+        select ps.current_institution_id(), p.patron_id, p_kind, p_amount_minor, now()
+        from ps.patron p where p.patron_id = p_patron_id
+        returning ps.api(to_jsonb(bill.*))
+    $$;
+comment on function ps.post_bill(bigint, text, bigint) is
+    'Posts a bill (counts toward the billed limit at once) owed to the caller''s institution by a patron it can see; null when it cannot.';

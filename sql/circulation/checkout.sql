@@ -75,7 +75,8 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         select * into v_cleared from clear_alerts(p_patron_id, p_branch_id, 'checkout', coalesce(v_item.cost_minor, 0),
             p_override_comment, p_acknowledged);
         insert into loan (institution_id, item_id, patron_id, checkout_branch_id, due_at, override_comment, overridden_by, acknowledged_alerts)
-        values (v_item.institution_id, v_item.item_id, p_patron_id, p_branch_id, p_due_at,
+        values (v_item.institution_id, v_item.item_id, p_patron_id, p_branch_id,
+            coalesce(p_due_at, now() + make_interval(days => ps.loan_period_days(p_branch_id))),
             case when cardinality(v_cleared.overridden) > 0 then p_override_comment end,
             case when cardinality(v_cleared.overridden) > 0 then current_setting('ps.actor', true) end,
             v_cleared.acknowledged)
@@ -84,4 +85,4 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         return ps.api(to_jsonb(v_loan)) || jsonb_build_object('overriddenAlerts', to_jsonb(v_cleared.overridden));
     end $$;
 comment on function ps.checkout(bigint, text, bigint, timestamptz, text, text[]) is
-    'Checks an item out to a patron at a branch: evaluates every condition under the home institution''s policy (the new item''s cost included in the value on loan), requires a supervisor override with a comment for blocking alerts and an acknowledgement for the others, and writes the loan, in one transaction serialised per patron.';
+    'Checks an item out to a patron at a branch (due after the branch''s loan period unless a due date is given): evaluates every condition under the home institution''s policy (the new item''s cost included in the value on loan), requires a supervisor override with a comment for blocking alerts and an acknowledgement for the others, and writes the loan, in one transaction serialised per patron.';

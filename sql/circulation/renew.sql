@@ -30,7 +30,7 @@ create or replace function ps.renew(p_loan_id bigint, p_due_at timestamptz, p_ov
         end if;
         select * into v_cleared from clear_alerts(v_loan.patron_id, v_loan.checkout_branch_id, 'renewal', 0, p_override_comment, p_acknowledged);
         v_days := ps.loan_days_overdue(v_loan);
-        update loan set due_at = coalesce(p_due_at, greatest(due_at, now()) + interval '21 days'), renewals = renewals + 1,
+        update loan set due_at = coalesce(p_due_at, greatest(due_at, now()) + make_interval(days => ps.loan_period_days(v_loan.checkout_branch_id))), renewals = renewals + 1,
             override_comment = case when cardinality(v_cleared.overridden) > 0 then p_override_comment else override_comment end,
             acknowledged_alerts = acknowledged_alerts || v_cleared.acknowledged
         where loan_id = p_loan_id returning * into v_loan;

@@ -162,11 +162,15 @@ comment on table ps.membership is
     'A patron''s memberships: pending until the fee bill is paid (or waived), then active from starts_at to ends_at; past ends_at it is expired. A patron with no membership under a policy that needs one has an unknown status.';
 create table ps.overdue_suspension_policy (
     institution_id bigint primary key references ps.library on update cascade,
-    minutes_per_day_overdue integer not null check (minutes_per_day_overdue >= 0)
+    minutes_per_day_overdue integer not null default 0 check (minutes_per_day_overdue >= 0)
 );
 comment on table ps.overdue_suspension_policy is
     'How long a patron is suspended, per day overdue, after returning or renewing an overdue item of this institution; capped by the patron''s maximum suspension period.';
 
+
+-- The loan period: a setting (system → library → branch), read at the checkout branch.
+insert into ps.setting_definition (name, value_type, system_only, default_value, description) values
+    ('circulation.loan_period_days', 'integer', false, '21', 'Days from checkout (or renewal) to the due date when staff give none; 1 to 365.');
 
 -- History is append-only for the service; report writers only read.
 revoke update, delete on ps.patron_type_policy_change from patron_app;

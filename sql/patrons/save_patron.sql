@@ -78,3 +78,14 @@ create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns b
     end $$;
 comment on function ps.save_patron(bigint, jsonb) is
     'Creates (p_patron_id null) or updates a patron from snake_case JSON, validating every field (postal code against ps.postal_code, e-mail formats, barcode unique in the consortium). PS422 lists all offending fields.';
+
+-- Patrons are never erased: their loans and bills stay (a deleted patron's fine shows as N/A in reports).
+create or replace function ps.delete_patron(p_patron_id bigint) returns jsonb
+    language sql volatile
+    as $$
+        update ps.patron set deleted_at = now(), pin_hash = null, updated_at = now()
+        where patron_id = p_patron_id and deleted_at is null
+        returning jsonb_build_object('patronId', patron_id, 'deletedAt', deleted_at)
+    $$;
+comment on function ps.delete_patron(bigint) is
+    'Deletes a patron softly (deleted_at set, PIN cleared), keeping loans and bills; null when there is no live patron.';

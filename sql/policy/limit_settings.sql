@@ -56,3 +56,31 @@ create or replace function ps.save_loan_limit_policy(p_institution_id bigint, p_
     end $$;
 comment on function ps.save_loan_limit_policy(bigint, bigint, jsonb) is
     'Saves the lending institution''s Loan Limit Policy for a patron type (its own or a circulation group partner''s): the Verified Loan Value Limit (null: not enabled).';
+
+-- The policies as the API shows them: the configured row, or the table's defaults while none is configured.
+create or replace function ps.accruing_fines_policy_of(p_institution_id bigint) returns jsonb
+    language sql stable
+    as $$
+        select coalesce(
+            (select ps.api(to_jsonb(f)) || '{"configured": true}' from ps.accruing_fines_policy f where f.institution_id = l.institution_id),
+            ps.api(to_jsonb(d)) || '{"configured": false}')
+        from ps.library l
+        cross join lateral (select l.institution_id, 0::bigint as daily_fine_minor, null::bigint as max_fine_minor,
+                                   false as counts_toward_billed_limit) d
+        where l.institution_id = coalesce(p_institution_id, ps.current_institution_id())
+    $$;
+comment on function ps.accruing_fines_policy_of(bigint) is
+    'An institution''s (default: the caller''s) Accruing Fines Policy, or its defaults (no fine, no maximum, not counted) with configured false; null when the caller cannot see the library.';
+
+create or replace function ps.overdue_suspension_policy_of(p_institution_id bigint) returns jsonb
+    language sql stable
+    as $$
+        select coalesce(
+            (select ps.api(to_jsonb(o)) || '{"configured": true}' from ps.overdue_suspension_policy o where o.institution_id = l.institution_id),
+            ps.api(to_jsonb(d)) || '{"configured": false}')
+        from ps.library l
+        cross join lateral (select l.institution_id, 0 as minutes_per_day_overdue) d
+        where l.institution_id = coalesce(p_institution_id, ps.current_institution_id())
+    $$;
+comment on function ps.overdue_suspension_policy_of(bigint) is
+    'An institution''s (default: the caller''s) overdue suspension rate, or 0 minutes per day with configured false; null when the caller cannot see the library.';

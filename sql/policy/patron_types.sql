@@ -67,3 +67,24 @@ create or replace function ps.delete_patron_type(p_patron_type_id bigint, p_what
     end $$;
 comment on function ps.delete_patron_type(bigint, text, boolean) is
     'Deletes a patron type (soft) or its policy (history kept) once confirmed; unconfirmed, PS409 confirmation_required with the impact.';
+
+create or replace function ps.create_patron_type(p_institution_id bigint, p_code text, p_description text,
+                                                 p_reply_to_email text) returns jsonb
+    language sql volatile
+    as $$
+        insert into ps.patron_type (institution_id, code, description, reply_to_email)
+        values (coalesce(p_institution_id, ps.current_institution_id()), p_code, coalesce(p_description, ''), p_reply_to_email)
+        returning ps.api(to_jsonb(patron_type.*))
+    $$;
+comment on function ps.create_patron_type(bigint, text, text, text) is
+    'Adds a patron type (borrower category) to the given institution, or the caller''s; its API form.';
+
+create or replace function ps.update_patron_type(p_patron_type_id bigint, p_description text, p_reply_to_email text) returns jsonb
+    language sql volatile
+    as $$
+        update ps.patron_type set description = coalesce(p_description, description),
+            reply_to_email = coalesce(p_reply_to_email, reply_to_email)
+        where patron_type_id = p_patron_type_id
+        returning ps.api(to_jsonb(patron_type.*))
+    $$;
+comment on function ps.update_patron_type(bigint, text, text) is 'Changes a patron type''s description or reply-to address (null: unchanged).';

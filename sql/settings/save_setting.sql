@@ -74,6 +74,9 @@ create or replace function ps.setting_mode_guard() returns trigger
             raise exception using errcode = 'PS422', message = 'validation_failed',
                 detail = 'A list of patron type codes.', hint = 'value:invalid';
         end if;
+        if new.name = 'circulation.loan_period_days' and not (new.value::text ~ '^[0-9]+$' and (new.value::text)::bigint between 1 and 365) then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'A loan period of 1 to 365 days.', hint = 'value:invalid';
+        end if;
         if new.name = 'pac.staff_request_email' and new.value #>> '{}' <> '' and new.value #>> '{}' !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'Not an e-mail address.', hint = 'value:invalid_email';
         end if;
@@ -82,4 +85,4 @@ create or replace function ps.setting_mode_guard() returns trigger
 create trigger setting_mode_guard before insert or update on ps.setting_value
     for each row execute function ps.setting_mode_guard();
 comment on function ps.setting_mode_guard() is
-    'Trigger on ps.setting_value: Patron Access Options modes are not_allowed, request or direct; allowed patron codes a list of strings; the staff request address an e-mail (PS422).';
+    'Trigger on ps.setting_value: Patron Access Options modes are not_allowed, request or direct; allowed patron codes a list of strings; the staff request address an e-mail; the loan period 1 to 365 days (PS422).';

@@ -82,3 +82,46 @@ create or replace function ps.delete_library(p_institution_id bigint) returns js
         return jsonb_build_object('institutionId', p_institution_id, 'deleted', true);
     end $$;
 comment on function ps.delete_library(bigint) is 'Deletes a library with no branches and no live tokens; PS409 library_in_use otherwise.';
+
+create or replace function ps.create_library(p_code text, p_name text, p_currency text, p_time_zone text) returns jsonb
+    language sql volatile
+    as $$
+        insert into ps.library (code, name, currency, time_zone) values (p_code, p_name, p_currency, p_time_zone)
+        returning ps.api(to_jsonb(library.*))
+    $$;
+comment on function ps.create_library(text, text, text, text) is
+    'Adds a library (consortium admins: row-level security refuses others) with its code, name, currency and time zone; its API form.';
+
+create or replace function ps.update_library(p_institution_id bigint, p_name text, p_currency text, p_time_zone text,
+                                             p_reply_to_email text) returns jsonb
+    language sql volatile
+    as $$
+        update ps.library set name = coalesce(p_name, name), currency = coalesce(p_currency, currency),
+            time_zone = coalesce(p_time_zone, time_zone), reply_to_email = coalesce(p_reply_to_email, reply_to_email),
+            updated_at = now()
+        where institution_id = p_institution_id
+        returning ps.api(to_jsonb(library.*))
+    $$;
+comment on function ps.update_library(bigint, text, text, text, text) is
+    'Changes the given fields of a library (null: unchanged); null when the caller may not see it.';
+
+create or replace function ps.create_branch(p_institution_id bigint, p_code text, p_name text, p_time_zone text,
+                                            p_staff_email text) returns jsonb
+    language sql volatile
+    as $$
+        insert into ps.branch (institution_id, code, name, time_zone, staff_email)
+        values (p_institution_id, p_code, p_name, p_time_zone, p_staff_email)
+        returning ps.api(to_jsonb(branch.*))
+    $$;
+comment on function ps.create_branch(bigint, text, text, text, text) is 'Adds a branch to a library the caller administers; its API form.';
+
+create or replace function ps.update_branch(p_branch_id bigint, p_name text, p_time_zone text, p_staff_email text) returns jsonb
+    language sql volatile
+    as $$
+        update ps.branch set name = coalesce(p_name, name), time_zone = coalesce(p_time_zone, time_zone),
+            staff_email = coalesce(p_staff_email, staff_email), updated_at = now()
+        where branch_id = p_branch_id
+        returning ps.api(to_jsonb(branch.*))
+    $$;
+comment on function ps.update_branch(bigint, text, text, text) is
+    'Changes the given fields of a branch (null: unchanged); null when the caller may not see it.';

@@ -1,5 +1,7 @@
+import Postgres
+
 /// Staff roles, from most to least powerful. Tokens carry exactly one.
-public enum StaffRole: String, Codable, Sendable, CaseIterable {
+public enum StaffRole: String, Sendable, CaseIterable, DomainEnum {
     /// Every institution; configures the consortium.
     case consortiumAdmin = "consortium_admin"
     /// One institution's configuration, tokens and PAC keys.
@@ -11,8 +13,8 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
     /// Read-only reports.
     case reportReader = "report_reader"
 
-    static let admins: [StaffRole] = [.consortiumAdmin, .libraryAdmin]
-    static let supervisors: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor]
-    static let circulation: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor, .circulationStaff]
-    static let readers: [StaffRole] = allCases
+    public static let admins: [StaffRole] = [.consortiumAdmin, .libraryAdmin]
+    public static let supervisors: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor]
+    public static let circulation: [StaffRole] = [.consortiumAdmin, .libraryAdmin, .circulationSupervisor, .circulationStaff]
+    public static let readers: [StaffRole] = allCases
 }

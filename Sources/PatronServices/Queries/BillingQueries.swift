@@ -1,0 +1,60 @@
+import Postgres
+
+/// Bills, memberships and the bill reports.
+public enum BillingQueries {
+    public static func patronBills(_ patron: Int64) -> PostgresQuery { "select ps.patron_bills(\(patron))" }
+
+    public static func postBill(patron: Int64, kind: BillKind, amountMinor: Int64) -> PostgresQuery {
+        "select ps.post_bill(\(patron), \(kind), \(amountMinor))"
+    }
+
+    public static func settle(bill: Int64, amountMinor: Int64, as settlement: Settlement) -> PostgresQuery {
+        "select ps.settle_bill(\(bill), \(amountMinor), \(settlement))"
+    }
+
+    public static func cancel(bill: Int64) -> PostgresQuery { "select ps.cancel_bill(\(bill))" }
+
+    public static let membershipPolicies: PostgresQuery =
+        "select coalesce(jsonb_agg(ps.api(to_jsonb(mp)) order by mp.institution_id, mp.name), '[]') from ps.membership_policy mp"
+
+    public static func membershipPolicy(_ id: Int64) -> PostgresQuery {
+        "select ps.api(to_jsonb(mp)) from ps.membership_policy mp where mp.membership_policy_id = \(id)"
+    }
+
+    /// Creates (`id` nil) or edits a membership policy; `ps.save_membership_policy` validates every field.
+    public static func saveMembershipPolicy(_ id: Int64?, _ fields: PostgresJSON) -> PostgresQuery {
+        "select ps.save_membership_policy(\(id), \(fields)::jsonb)"
+    }
+
+    public static func memberships(patron: Int64) -> PostgresQuery {
+        """
+        select jsonb_build_object('patronId', p.patron_id, 'status', s.status, 'requiredMembershipPolicyId', s.required_policy_id,
+            'endsAt', s.ends_at,
+            'memberships', coalesce((select jsonb_agg(ps.api(to_jsonb(m)) order by m.membership_id) from ps.patron_membership m
+                                     where m.patron_id = p.patron_id), '[]'))
+        from ps.patron p cross join lateral ps.membership_status(p.patron_id) s
+        where p.patron_id = \(patron) and p.deleted_at is null
+        """
+    }
+
+    public static func renewMembership(patron: Int64, policy: Int64?) -> PostgresQuery {
+        "select ps.renew_membership(\(patron), \(policy))"
+    }
+
+    public static let queueMembershipReminders: PostgresQuery = "select ps.queue_membership_reminders()"
+
+    /// The reports that page by bill id.
+    public enum Report: String, Sendable {
+        case outstandingBills = "ps.outstanding_bills_report"
+        case orphanedBills = "ps.orphaned_bills"
+    }
+
+    /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance.
+    public static func report(_ report: Report, afterBillId: Int64, limit: Int64) -> PostgresQuery {
+        """
+        select jsonb_build_object('bills', coalesce(jsonb_agg(ps.api(to_jsonb(r)) order by r.bill_id), '[]'),
+            'pageBalanceMinor', coalesce(sum(r.balance_minor), 0), 'nextAfterBillId', case when count(*) = \(limit) then max(r.bill_id) end)
+        from (select * from \(unescaped: report.rawValue) where bill_id > \(afterBillId) order by bill_id limit \(limit)) r
+        """
+    }
+}
