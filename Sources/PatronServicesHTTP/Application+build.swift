@@ -7,10 +7,11 @@ import Postgres
 import ServiceLifecycle
 
 /// Builds the whole application from configuration: database (embedded or configured), pool,
-/// middleware, routes. Tests call this with an in-memory configuration.
-public func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
+/// middleware, routes. Tests call this with an in-memory configuration (and may pass the logger whose
+/// lines they read).
+public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     let configuration = AppConfiguration(reader: reader)
-    var logger = Logger(label: "patron-services")
+    var logger = logger ?? Logger(label: "patron-services")
     logger.logLevel = configuration.logLevel
     let database = try await DatabaseProvider.resolve(configuration, logger: logger)
     let pool = PostgresPool(configuration: configuration.poolConfiguration(database.app), logger: logger)

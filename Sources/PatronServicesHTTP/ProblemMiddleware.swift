@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Postgres
 
 /// Turns every error into `application/problem+json`: known ones into their 4xx/503, unknown ones
 /// into a 500 `internal_error` whose details go to the log (with the request id), never to the client.
@@ -17,7 +18,11 @@ struct ProblemMiddleware: RouterMiddleware {
             if let known = Problem.from(error) {
                 problem = known
             } else {
-                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+                // The debug description (every server field) goes to the log only; the PL/pgSQL context
+                // names the function and line that raised it.
+                var metadata: Logger.Metadata = ["error": "\(String(reflecting: error))"]
+                if let postgres = error as? PostgresError, let where_ = postgres.server.context { metadata["pg.context"] = "\(where_)" }
+                context.logger.error("unhandled error", metadata: metadata)
                 problem = Problem(.internalServerError, code: "internal_error", detail: "An unexpected error occurred; it has been logged.")
             }
             if problem.status == .notFound, context.endpointPath == "NotFound" {

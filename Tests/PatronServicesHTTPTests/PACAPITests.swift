@@ -10,12 +10,6 @@ import Testing
 
 @testable import PatronServicesHTTP
 
-func pacHeaders(_ key: String, session: String? = nil) -> HTTPFields {
-    var fields: HTTPFields = [Database.clientKeyHeader: key, .contentType: "application/json"]
-    if let session { fields[.authorization] = "Bearer \(session)" }
-    return fields
-}
-
 @Suite("PAC API: sign-in, throttling, scope, account")
 struct PACAPITests {
     func signIn(_ client: any TestClientProtocol, _ key: String, _ barcode: String, _ pin: String) async throws -> TestResponse {

@@ -10,20 +10,6 @@ import Testing
 
 @testable import PatronServicesHTTP
 
-func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
-
-extension TestClientProtocol {
-    /// Sends JSON and returns status and body.
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: bearer(token), body: json.map { ByteBuffer(string: $0) })
-    }
-}
-
-extension TestResponse {
-    var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:] }
-    var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [[String: Any]] ?? [] }
-}
-
 @Suite("Staff API: authentication, roles, isolation, validation")
 struct StaffAPITests {
     @Test("authentication failure modes: no token, unknown token, revoked token, expired token, wrong role")

@@ -96,14 +96,3 @@ struct PoolRaceTests {
     }
 }
 
-/// Polls `condition` (yielding, then sleeping a millisecond) until it holds; fails after 10 s.
-func eventually(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        if ContinuousClock.now > deadline {
-            Issue.record("condition not reached within 10 s", sourceLocation: sourceLocation)
-            return
-        }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}

@@ -47,7 +47,10 @@ struct PoolTests {
         let first = try await pool.query("select pg_backend_pid()").scalar(Int32.self)
         let admin = try await PostgresConnection.connect(database.superuser)
         try await admin.query("select pg_terminate_backend(\(first))")
-        try await Task.sleep(for: .milliseconds(100))
+        // The backend has exited (and closed its socket) once it leaves pg_stat_activity.
+        try await eventually {
+            try await admin.query("select count(*) from pg_stat_activity where pid = \(first)").scalar(Int.self) == 0
+        }
         let second = try await pool.query("select pg_backend_pid()").scalar(Int32.self)
         #expect(second != first)
         await admin.close()
