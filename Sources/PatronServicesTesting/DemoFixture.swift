@@ -63,6 +63,11 @@ public struct DemoFixture: Sendable {
         }
     }
 
+    /// One value of `query`, run as the owner acting as consortium admin (committed).
+    public func adminScalar<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> T {
+        try await asAdmin { try await $0.query(query).scalar(T.self) }
+    }
+
     /// Runs `body` as the owner acting as consortium admin, committed.
     public func asAdmin<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await PostgresConnection.connect(database.owner)

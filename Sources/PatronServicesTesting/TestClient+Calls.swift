@@ -49,6 +49,11 @@ extension TestResponse {
     /// The body as a JSON array of objects (empty when it is not one).
     public var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [[String: Any]] ?? [] }
 
+    /// One condition of an eligibility answer (`conditions[].condition == name`).
+    public func condition(_ name: String) -> [String: Any]? {
+        (object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == name }
+    }
+
     /// The problem body, after checking the media type.
     public func problem(sourceLocation: SourceLocation = #_sourceLocation) throws -> ProblemBody {
         #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)

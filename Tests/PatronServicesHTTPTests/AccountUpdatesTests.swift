@@ -134,9 +134,7 @@ struct AccountUpdatesTests {
         #expect(try await f.verifyBlocked())
         let staffMail = try await f.outbox().filter { $0.kind == "staff_change_request" }
         #expect(staffMail.count == 1)
-        let branchEmail = try await f.fixture.asAdmin { c async throws in
-            try await c.query("select staff_email from ps.branch where branch_id = \(f.registeredBranch)").scalar(String.self)
-        }
+        let branchEmail = try await f.fixture.adminScalar("select staff_email from ps.branch where branch_id = \(f.registeredBranch)", as: String.self)
         #expect(staffMail.first?.recipients == [branchEmail])
     }
 
@@ -305,9 +303,7 @@ struct AccountUpdatesTests {
             #expect(String(buffer: first.body) == String(buffer: second.body))
         }
         #expect(try await f.outbox().count == 2)  // one staff e-mail, one confirmation
-        let events = try await f.fixture.asAdmin { c async throws in
-            try await c.query("select count(*) from ps.change_request_event where patron_id = \(f.patronID) and event = 'pending'").scalar(Int.self)
-        }
+        let events = try await f.fixture.adminScalar("select count(*) from ps.change_request_event where patron_id = \(f.patronID) and event = 'pending'", as: Int.self)
         #expect(events == 1)
     }
 
@@ -379,9 +375,7 @@ struct AccountUpdatesTests {
             }
             #expect(statuses.sorted() == [200, 409, 409, 409])
         }
-        let approvals = try await f.fixture.asAdmin { c async throws in
-            try await c.query("select count(*) from ps.change_request_event where patron_id = \(f.patronID) and event = 'approved'").scalar(Int.self)
-        }
+        let approvals = try await f.fixture.adminScalar("select count(*) from ps.change_request_event where patron_id = \(f.patronID) and event = 'approved'", as: Int.self)
         #expect(approvals == 1)
     }
 
@@ -407,9 +401,7 @@ struct AccountUpdatesTests {
                 json: #"{"level":"library","institutionId":\#(f.institution),"options":{"addressChange":"direct"}}"#)
             #expect(response.status.code >= 400 && response.status.code < 500)
         }
-        let audit = try await f.fixture.asAdmin { c async throws in
-            try await c.query("select count(*) from ps.setting_change where name like 'pac.%' and changed_by like 'staff:%'").scalar(Int.self)
-        }
+        let audit = try await f.fixture.adminScalar("select count(*) from ps.setting_change where name like 'pac.%' and changed_by like 'staff:%'", as: Int.self)
         #expect(audit == 2)
     }
 }

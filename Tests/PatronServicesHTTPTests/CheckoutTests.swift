@@ -41,9 +41,7 @@ struct CheckoutFixture {
     }
 
     func loans() async throws -> Int {
-        try await fixture.asAdmin { c async throws in
-            try await c.query("select count(*) from ps.loan where patron_id = \(patron) and state = 'active'").scalar(Int.self)
-        }
+        try await fixture.adminScalar("select count(*) from ps.loan where patron_id = \(patron) and state = 'active'", as: Int.self)
     }
 }
 
@@ -70,7 +68,7 @@ struct CheckoutTests {
             #expect(response.object["overriddenAlerts"] as? [String] == ["max_loan_value"])
             response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
             #expect(response.object["allowed"] as? Bool == false, "the value on loan is over the limit")
-            let value = (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_loan_value" }
+            let value = response.condition("max_loan_value")
             #expect(value?["currentValue"] as? Int == 2000)
         }
         // With "block renewal when limit is exceeded" cleared, the same alert only needs acknowledging.
@@ -166,12 +164,12 @@ struct LoanLifecycleTests {
             let due = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-6 * 86_400))
             let loan = try loanID(try await f.checkout(client, item: 1, token: staff, extra: #","dueAt":"\#(due)""#))
             var eligibility = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
-            var billed = (eligibility.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_outstanding_billed" }
+            var billed = eligibility.condition("max_outstanding_billed")
             #expect(billed?["currentValue"] as? Int == 0, "accruing fines do not count by default")
             let response = try await client.call(.post, "/staff/v1/loans/\(loan)/check-in", token: staff)
             #expect(response.object["postedFineMinor"] as? Int == 150)
             eligibility = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
-            billed = (eligibility.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_outstanding_billed" }
+            billed = eligibility.condition("max_outstanding_billed")
             #expect(billed?["currentValue"] as? Int == 150)
             #expect(billed?["exceeded"] as? Bool == true)
             #expect(try await client.call(.post, "/staff/v1/loans/\(loan)/check-in", token: staff).status == .conflict)
@@ -202,7 +200,7 @@ struct BillsTests {
             response = try await client.call(.post, "/staff/v1/bills/\(bill)/payments", token: staff, json: #"{"amountMinor":1}"#)
             #expect(try response.problem().code == "bill_not_outstanding")
             response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
-            let waived = (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "max_amount_waived" }
+            let waived = response.condition("max_amount_waived")
             #expect(waived?["currentValue"] as? Int == 400)
             #expect(waived?["exceeded"] as? Bool == true)
             response = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/bills", token: staff)

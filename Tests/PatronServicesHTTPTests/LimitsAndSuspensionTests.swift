@@ -234,6 +234,6 @@ struct PolicyFixtureHTTP {
     func condition(_ client: any TestClientProtocol, _ name: String, branch: Int64) async throws -> [String: Any]? {
         let response = try await client.call(.get, "/staff/v1/patrons/\(patron)/eligibility?branchId=\(branch)",
             token: fixture.tokens["consortium_admin"]!)
-        return (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == name }
+        return response.condition(name)
     }
 }

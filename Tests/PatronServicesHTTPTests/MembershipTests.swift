@@ -21,9 +21,7 @@ struct MembershipFixture {
 
     static func make() async throws -> MembershipFixture {
         let fixture = try await DemoFixture.make()
-        let adult = try await fixture.asAdmin { c async throws in
-            try await c.query("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["RPL"]!) and code = 'ADULT'").scalar(Int64.self)
-        }
+        let adult = try await fixture.adminScalar("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["RPL"]!) and code = 'ADULT'", as: Int64.self)
         return MembershipFixture(fixture: fixture, adult: adult, branch: fixture.branches["RPL-MAIN"]!,
             admin: fixture.tokens["RPL/library_admin"]!, staff: fixture.tokens["RPL/circulation_staff"]!,
             supervisor: fixture.tokens["RPL/circulation_supervisor"]!)
@@ -60,14 +58,12 @@ struct MembershipFixture {
 
     func membershipCondition(_ client: any TestClientProtocol, _ patron: Int) async throws -> [String: Any]? {
         let response = try await client.call(.get, "/staff/v1/patrons/\(patron)/eligibility?branchId=\(branch)", token: staff)
-        return (response.object["conditions"] as? [[String: Any]])?.first { $0["condition"] as? String == "membership" }
+        return response.condition("membership")
     }
 
     /// An existing demo patron of type ADULT (created before any membership policy: an older record).
     func olderPatron() async throws -> Int {
-        try await fixture.asAdmin { c async throws in
-            try await c.query("select patron_id from ps.patron where patron_type_id = \(adult) order by patron_id limit 1").scalar(Int.self)
-        }
+        try await fixture.adminScalar("select patron_id from ps.patron where patron_type_id = \(adult) order by patron_id limit 1", as: Int.self)
     }
 }
 
@@ -98,9 +94,7 @@ struct MembershipTests {
             response = try await client.call(.patch, "/staff/v1/membership-policies/\(policy)", token: m.fixture.tokens["LDL/library_admin"]!,
                 json: #"{"feeMinor":1}"#)
             #expect(response.status == .notFound)
-            let ldlType = try await m.fixture.asAdmin { c async throws in
-                try await c.query("select patron_type_id from ps.patron_type where institution_id = \(m.fixture.institutions["LDL"]!) limit 1").scalar(Int.self)
-            }
+            let ldlType = try await m.fixture.adminScalar("select patron_type_id from ps.patron_type where institution_id = \(m.fixture.institutions["LDL"]!) limit 1", as: Int.self)
             response = try await client.call(.put, "/staff/v1/patron-type-policies/\(ldlType)", token: m.fixture.tokens["LDL/library_admin"]!,
                 json: #"{"membershipPolicyId":\#(policy)}"#)
             #expect(try response.problem().errors?.map { "\($0.field):\($0.code)" } == ["membershipPolicyId:not_found"])
@@ -130,9 +124,7 @@ struct MembershipTests {
             _ = try await client.call(.post, "/staff/v1/bills/\(bill)/payments", token: m.staff, json: #"{"amountMinor":1000}"#)
             status = try await m.memberships(client, patron)
             #expect(status["status"] as? String == "active")
-            let days = try await m.fixture.asAdmin { c async throws in
-                try await c.query("select extract(day from ends_at - starts_at)::int from ps.membership where bill_id = \(bill)").scalar(Int.self)
-            }
+            let days = try await m.fixture.adminScalar("select extract(day from ends_at - starts_at)::int from ps.membership where bill_id = \(bill)", as: Int.self)
             #expect(days == 365)
             // Renewing bills again; once paid, the new period starts when the current one ends.
             let renewal = try await client.call(.post, "/staff/v1/patrons/\(patron)/memberships", token: m.staff, json: "{}")
@@ -165,9 +157,7 @@ struct MembershipTests {
             #expect(condition["detail"] as? String == "unknown")
             #expect(condition["blocks"] as? Bool == true)
             #expect(condition["clearance"] as? String == "override")
-            let item = try await m.fixture.asAdmin { c async throws in
-                try await c.query("insert into ps.item (institution_id, branch_id, barcode) values (\(m.fixture.institutions["RPL"]!), \(m.branch), 'MEM-ITEM') returning barcode").scalar(String.self)
-            }
+            let item = try await m.fixture.adminScalar("insert into ps.item (institution_id, branch_id, barcode) values (\(m.fixture.institutions["RPL"]!), \(m.branch), 'MEM-ITEM') returning barcode", as: String.self)
             let checkout = #"{"patronId":\#(older),"itemBarcode":"\#(item)","branchId":\#(m.branch)}"#
             var response = try await client.call(.post, "/staff/v1/checkouts", token: m.staff, json: checkout)
             #expect(try response.problem().errors?.map(\.field) == ["membership"])
@@ -282,9 +272,7 @@ struct MembershipTests {
                 try await c.query("select recipients[1] from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'email'").scalar(String.self)
             }
             #expect(recipients == "mem-0020@example.org")
-            let printed = try await m.fixture.asAdmin { c async throws in
-                try await c.query("select payload->'postalAddress'->>'line1' from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'print' and patron_id = \(paper)").scalar(String.self)
-            }
+            let printed = try await m.fixture.adminScalar("select payload->'postalAddress'->>'line1' from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'print' and patron_id = \(paper)", as: String.self)
             #expect(printed == "12 Elm St")
         }
     }

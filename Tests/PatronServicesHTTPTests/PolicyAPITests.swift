@@ -15,9 +15,7 @@ struct PolicyAPITests {
     func editPolicy() async throws {
         let fixture = try await DemoFixture.make()
         let admin = fixture.tokens["RPL/library_admin"]!
-        let type = try await fixture.asAdmin { c async throws in
-            try await c.query("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["RPL"]!) and code = 'ADULT'").scalar(Int64.self)
-        }
+        let type = try await fixture.adminScalar("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["RPL"]!) and code = 'ADULT'", as: Int64.self)
         try await withApp(database: fixture.database) { client async throws in
             var response = try await client.call(.get, "/staff/v1/patron-type-policies", token: admin)
             #expect(response.array.allSatisfy { $0["status"] as? String == "category_without_policy" })

@@ -79,9 +79,7 @@ struct PolicyRulesTests {
             var overview = try #require(response.object["accountOverview"] as? [String: Any])
             #expect(overview["template"] as? String == "Summer overview")
             #expect(overview["replyToChoice"] as? String == "branch")
-            let branchEmail = try await p.fixture.asAdmin { c async throws in
-                try await c.query("select b.staff_email from ps.patron x join ps.branch b on b.branch_id = x.registered_branch_id where x.patron_id = \(p.patron)").scalar(String.self)
-            }
+            let branchEmail = try await p.fixture.adminScalar("select b.staff_email from ps.patron x join ps.branch b on b.branch_id = x.registered_branch_id where x.patron_id = \(p.patron)", as: String.self)
             #expect(overview["replyTo"] as? String == branchEmail, "the patron's registered branch's address")
             response = try await client.call(.patch, "/staff/v1/patron-types/\(p.type)", token: p.admin, json: #"{"replyToEmail":"adults@riverside.example.org"}"#)
             #expect(response.status == .ok)

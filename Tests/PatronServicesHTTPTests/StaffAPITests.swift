@@ -154,9 +154,7 @@ struct StaffAPITests {
             #expect(try await client.call(.delete, "/staff/v1/patrons/\(id)", token: fixture.tokens["RPL/library_admin"]!).status == .ok)
             #expect(try await client.call(.get, "/staff/v1/patrons/\(id)", token: token).status == .notFound)
         }
-        #expect(try await fixture.asAdmin { c async throws in
-            try await c.query("select deleted_at is not null and pin_hash is null from ps.patron where barcode = 'NEW-0001'").scalar(Bool.self)
-        })
+        #expect(try await fixture.adminScalar("select deleted_at is not null and pin_hash is null from ps.patron where barcode = 'NEW-0001'", as: Bool.self))
     }
 
     @Test("a consortium admin builds the organisation: library, branches in a time zone, circulation group, patron types, postal codes")

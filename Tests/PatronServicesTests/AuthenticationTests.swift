@@ -8,9 +8,7 @@ struct AuthenticationTests {
     func lastUseWithoutLockConvoy() async throws {
         let fixture = try await DemoFixture.make()
         let token = fixture.tokens["RPL/circulation_staff"]!
-        let tokenID = try await fixture.asAdmin { c async throws in
-            try await c.query("update ps.staff_token set last_used_at = null where token_hash = ps.sha256(\(token)) returning token_id").scalar(Int64.self)
-        }
+        let tokenID = try await fixture.adminScalar("update ps.staff_token set last_used_at = null where token_hash = ps.sha256(\(token)) returning token_id", as: Int64.self)
         // Another request holds the token row, as one recording the last use would; waiting for it
         // would hit the lock timeout below (55P03), as it did before the row was skipped.
         let holder = try await PostgresConnection.connect(fixture.database.superuser)
@@ -24,9 +22,7 @@ struct AuthenticationTests {
         await holder.close()
         _ = try await app.query("select role from ps.authenticate_staff(\(token), null)")
         await app.close()
-        let recorded = try await fixture.asAdmin { c async throws in
-            try await c.query("select last_used_at is not null from ps.staff_token where token_id = \(tokenID)").scalar(Bool.self)
-        }
+        let recorded = try await fixture.adminScalar("select last_used_at is not null from ps.staff_token where token_id = \(tokenID)", as: Bool.self)
         #expect(recorded, "the next request, finding the row free, records the use")
     }
 }

@@ -164,9 +164,7 @@ struct EligibilityTests {
             try await c.query("select status from ps.patron_type_policy_status where patron_type_id = \(p.type)").scalar(String.self)
         }
         #expect(after == "policy_without_category")
-        let history = try await p.fixture.asAdmin { c async throws in
-            try await c.query("select count(*) from ps.patron_type_policy_change where patron_type_id = \(p.type)").scalar(Int.self)
-        }
+        let history = try await p.fixture.adminScalar("select count(*) from ps.patron_type_policy_change where patron_type_id = \(p.type)", as: Int.self)
         #expect(history == 2)
     }
 
