@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Postgres
 
@@ -27,7 +28,11 @@ public struct DatabaseBootstrap: Sendable {
                         create role \(DatabaseRoles.app) login nosuperuser nocreatedb nocreaterole nobypassrls noinherit;
                     end if;
                     if not exists (select from pg_roles where rolname = '\(DatabaseRoles.report)') then
-                        create role \(DatabaseRoles.report) login nosuperuser nocreatedb nocreaterole nobypassrls noinherit;
+                        create role \(DatabaseRoles.report) nologin nosuperuser nocreatedb nocreaterole nobypassrls noinherit;
+                    end if;
+                    -- Report writers log in as their own roles (createReportLogin), each bound to a library.
+                    if exists (select from pg_roles where rolname = '\(DatabaseRoles.report)' and rolcanlogin) then
+                        alter role \(DatabaseRoles.report) nologin;
                     end if;
                 end $$;
                 """)
@@ -57,7 +62,46 @@ public struct DatabaseBootstrap: Sendable {
         return try await migrator.migrate(superuser.user(DatabaseRoles.owner).database(database))
     }
 
+    /// Creates a login for a report writer or BI tool that sees only `institution`'s rows: a role in
+    /// `patron_report` (read-only, no secrets) recorded in `ps.report_login`. Returns its password, which
+    /// is not stored anywhere else. Needs a superuser (or CREATEROLE) connection.
+    public func createReportLogin(name: String, institution: Int64, database: String) async throws -> String {
+        guard name.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil,
+            ![DatabaseRoles.owner, DatabaseRoles.app, DatabaseRoles.report].contains(name)
+        else {
+            throw ReportLoginError(reason: "a login name is lower-case letters, digits and _, up to 63, and not a service role")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let password = (0..<3).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
+        try await PostgresConnection.with(superuser.database(database), logger: logger) { connection in
+            try await connection.execute("begin")
+            do {
+                let known = try await connection.query("select count(*) from ps.library where institution_id = \(institution)").scalar(Int.self)
+                guard known == 1 else { throw ReportLoginError(reason: "no library \(institution)") }
+                // Role names and passwords cannot be statement parameters: the name is checked above,
+                // the password is hex.
+                try await connection.execute("""
+                    create role \(name) login password '\(password)' nosuperuser nocreatedb nocreaterole nobypassrls inherit
+                    in role \(DatabaseRoles.report)
+                    """)
+                try await connection.query(
+                    "insert into ps.report_login (role_name, institution_id, created_by) values (\(name), \(institution), 'cli')")
+                try await connection.execute("commit")
+            } catch {
+                _ = try? await connection.execute("rollback")
+                throw error
+            }
+        }
+        return password
+    }
+
     func withSuperuser<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await PostgresConnection.with(superuser, logger: logger, body)
     }
+}
+
+/// A report login could not be created.
+public struct ReportLoginError: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "report login: \(reason)" }
 }

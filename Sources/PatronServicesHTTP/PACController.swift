@@ -44,6 +44,9 @@ struct PACController {
         endpoints.on(.get, "scope") { request, _ in
             try await db.pacJSON(request, sessionRequired: false, AccountUpdateQueries.scope)
         }
+        endpoints.on(.delete, "session") { request, _ in
+            try await db.pacJSON(request, sessionRequired: true, AccountUpdateQueries.signOut)
+        }
         endpoints.on(.get, "account") { request, _ in
             try await db.pacJSON(request, sessionRequired: true, AccountUpdateQueries.account, notFound: "patron")
         }

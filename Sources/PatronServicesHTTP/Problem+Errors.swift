@@ -73,9 +73,9 @@ extension Problem {
             return Problem(.conflict, code: "barcode_taken", detail: "That barcode is already in use.",
                 errors: [FieldError(field: "barcode", code: "taken", message: "That barcode is already in use.")])
         case .uniqueViolation:
-            return Problem(.conflict, code: "conflict", detail: "It already exists (\(error.constraint ?? "unique")).")
+            return Problem(.conflict, code: "conflict", detail: "It already exists.")
         case .foreignKeyViolation:
-            return Problem(.unprocessableContent, code: "unknown_reference", detail: "It refers to something that does not exist (\(error.constraint ?? "reference")).")
+            return Problem(.unprocessableContent, code: "unknown_reference", detail: "It refers to something that does not exist.")
         case .checkViolation:
             // PostgreSQL names column checks "<table>_<column>_check": report the column as the field.
             var errors: [FieldError] = []
@@ -85,7 +85,7 @@ extension Problem {
                 let field = (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
                 errors.append(FieldError(field: field, code: "invalid", message: "This value is not allowed."))
             }
-            return Problem(.unprocessableContent, code: "validation_failed", detail: "A value breaks a rule (\(error.constraint ?? "check")).", errors: errors)
+            return Problem(.unprocessableContent, code: "validation_failed", detail: "A value breaks a rule.", errors: errors)
         case .notNullViolation:
             let field = error.column.map { column -> FieldError in
                 let words = column.split(separator: "_")
@@ -94,7 +94,7 @@ extension Problem {
             }
             return Problem(.unprocessableContent, code: "validation_failed", detail: "A required value is missing.", errors: field.map { [$0] } ?? [])
         case .exclusionViolation:
-            return Problem(.conflict, code: "conflict", detail: "It overlaps with something that exists (\(error.constraint ?? "exclusion")).")
+            return Problem(.conflict, code: "conflict", detail: "It overlaps with something that exists.")
         case .invalidTextRepresentation, SQLState("22003"), SQLState("22007"), SQLState("22008"), SQLState("22023"):
             return Problem(.badRequest, code: "invalid_value", detail: "A value has the wrong form.")
         case .serializationFailure, .deadlockDetected, .lockNotAvailable:

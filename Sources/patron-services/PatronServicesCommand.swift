@@ -6,6 +6,9 @@ struct PatronServicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patron-services",
         abstract: "Online patron account updates and patron type policies for a library consortium.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, PACClientCommand.self, BenchCommand.self],
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, PACClientCommand.self, ReportLoginCommand.self,
+            BenchCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -21,7 +21,10 @@ struct StaffAPITests {
             return try row.decode("token", as: String.self)
         }
         let expired = try await fixture.asAdmin { connection in
-            try await connection.query("select token from ps.create_staff_token('library_admin', \(fixture.institutions["RPL"]!), 'x', now() - interval '1 second', 'test')").scalar(String.self)
+            // Tokens are issued to expire in the future; this one's time has since passed.
+            let row = try await connection.query("select * from ps.create_staff_token('library_admin', \(fixture.institutions["RPL"]!), 'x', null, 'test')").single()
+            try await connection.query("update ps.staff_token set expires_at = now() - interval '1 second' where token_id = \(try row.decode("token_id", as: Int64.self))")
+            return try row.decode("token", as: String.self)
         }
         try await withApp(database: fixture.database) { client async throws in
             try await client.execute(uri: "/staff/v1/libraries", method: .get) { response throws in

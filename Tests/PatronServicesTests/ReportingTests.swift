@@ -1,3 +1,5 @@
+import Foundation
+import PatronServices
 import PatronServicesTesting
 import Postgres
 import Testing
@@ -20,7 +22,7 @@ struct ReportingTests {
         #expect(missing == [])
     }
 
-    @Test("Use the Outstanding Fees and Bills Report to identify orphaned bills: as patron_report, one institution, read-only")
+    @Test("Use the Outstanding Fees and Bills Report to identify orphaned bills: a report login sees its own library, read-only, with no setting")
     func reportRoleReadsOrphanedBills() async throws {
         let fixture = try await DemoFixture.make()
         let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
@@ -33,23 +35,74 @@ struct ReportingTests {
             _ = try await c.query("update ps.patron set deleted_at = now() where patron_id = \(patron)")
             return bill
         }
-        let connection = try await PostgresConnection.connect(fixture.database.superuser)
-        defer { Task { await connection.close() } }
-        try await connection.execute("set role patron_report")
-        func asReportReader(of institution: Int64) async throws -> [PostgresRow] {
-            try await connection.query("select set_config('ps.institution_id', \(String(institution)), false), set_config('ps.role', 'report_reader', false)")
-            return Array(try await connection.query("select bill_id, patron_barcode, patron_name, orphan_reason, balance_minor from ps.orphaned_bills"))
+        let riverside = try await ReportLogin.create(fixture, institution: rpl)
+        let lakeshore = try await ReportLogin.create(fixture, institution: ldl)
+        try await riverside.with { connection async throws in
+            let rows = Array(try await connection.query("select bill_id, patron_barcode, patron_name, orphan_reason, balance_minor from ps.orphaned_bills"))
+            #expect(rows.count == 1)
+            #expect(try rows.first?.decode("bill_id", as: Int64.self) == bill)
+            #expect(try rows.first?.decode("patron_name", as: String.self) == "N/A")
+            #expect(try rows.first?.decode("orphan_reason", as: String.self) == "patron_deleted")
+            #expect(try rows.first?.decode("balance_minor", as: Int64.self) == 350)
+            let error = await #expect(throws: PostgresError.self) {
+                try await connection.query("update ps.bill set state = 'cancelled' where bill_id = \(bill)")
+            }
+            #expect(error?.sqlState == .insufficientPrivilege)
         }
-        let rows = try await asReportReader(of: rpl)
-        #expect(rows.count == 1)
-        #expect(try rows.first?.decode("bill_id", as: Int64.self) == bill)
-        #expect(try rows.first?.decode("patron_name", as: String.self) == "N/A")
-        #expect(try rows.first?.decode("orphan_reason", as: String.self) == "patron_deleted")
-        #expect(try rows.first?.decode("balance_minor", as: Int64.self) == 350)
-        #expect(try await asReportReader(of: ldl).isEmpty)
+        try await lakeshore.with { connection async throws in
+            #expect(try await connection.query("select count(*) from ps.orphaned_bills").scalar(Int.self) == 0)
+        }
+    }
+
+    @Test("a report login cannot choose its library or role with a setting, nor read a PIN hash or token hash")
+    func reportLoginCannotEscape() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
+        let login = try await ReportLogin.create(fixture, institution: rpl)
+        try await login.with { connection async throws in
+            let own = try await connection.query("select count(*) from ps.patron").scalar(Int.self)
+            #expect(own > 0)
+            #expect(try await connection.query("select count(*) from ps.patron where institution_id <> \(rpl)").scalar(Int.self) == 0)
+            // The probes of the issue: pose as another library, then as a consortium admin.
+            try await connection.query("select set_config('ps.institution_id', \(String(ldl)), false), set_config('ps.role', 'consortium_admin', false)")
+            #expect(try await connection.query("select count(*) from ps.patron").scalar(Int.self) == own)
+            #expect(try await connection.query("select count(*) from ps.patron where institution_id = \(ldl)").scalar(Int.self) == 0)
+            #expect(try await connection.query("select count(*) from ps.orphaned_bills where institution_id = \(ldl)").scalar(Int.self) == 0)
+            // Security definer functions do not take the setting either.
+            #expect(try await connection.query("select count(*) from ps.circulation_patron").scalar(Int.self) == 0)
+            for secret in ["select pin_hash from ps.patron limit 1", "select token_hash from ps.staff_token limit 1",
+                           "select key_hash from ps.pac_client limit 1", "select token_hash from ps.patron_session limit 1"] {
+                let error = await #expect(throws: PostgresError.self) { try await connection.query(PostgresQuery(unsafeSQL: secret)) }
+                #expect(error?.sqlState == .insufficientPrivilege, "\(secret)")
+            }
+        }
+    }
+
+    @Test("patron_report itself cannot log in: report writers use their own logins")
+    func groupRoleCannotLogIn() async throws {
+        let fixture = try await DemoFixture.make()
         let error = await #expect(throws: PostgresError.self) {
-            try await connection.query("update ps.bill set state = 'cancelled' where bill_id = \(bill)")
+            _ = try await PostgresConnection.connect(fixture.database.superuser.user("patron_report"))
         }
-        #expect(error?.sqlState == .insufficientPrivilege)
+        #expect(error?.kind == .connectionFailed)
+    }
+}
+
+/// A report login made for one test: a unique name (roles are cluster-wide), dropped afterwards.
+struct ReportLogin {
+    let name: String
+    let password: String
+    let fixture: DemoFixture
+
+    static func create(_ fixture: DemoFixture, institution: Int64) async throws -> ReportLogin {
+        let name = "report_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let password = try await DatabaseBootstrap(superuser: TestDatabase.cluster.configuration())
+            .createReportLogin(name: String(name), institution: institution, database: fixture.database.name)
+        return ReportLogin(name: String(name), password: password, fixture: fixture)
+    }
+
+    /// Connects as the login (the embedded cluster trusts local logins; the password is for real servers).
+    func with(_ body: (PostgresConnection) async throws -> Void) async throws {
+        try await PostgresConnection.with(fixture.database.superuser.user(name), body)
     }
 }

@@ -1,15 +1,14 @@
--- Administration: issuing and revoking staff tokens and PAC client keys, saving patrons with field-level
--- validation, moving branches, saving settings with an audit trail.
 -- Issues a staff token. The secret is returned once and only its SHA-256 is stored. Callable by the
 -- owner (CLI) and through the API by admins: a library admin only for its own institution and never
 -- a consortium-wide token.
 create or replace function ps.create_staff_token(p_role text, p_institution_id bigint, p_label text, p_expires_at timestamptz, p_created_by text)
-    returns table (token_id bigint, token text)
+    returns table (token_id bigint, token text, expires_at timestamptz)
     language plpgsql volatile security definer set search_path = ps, public, pg_temp
     as $$
     declare
         v_secret text := 'pst_' || encode(gen_random_bytes(32), 'hex');
         v_id bigint;
+        v_expires timestamptz;
     begin
         -- current_user is always the owner inside this function: the CLI is recognised by session_user.
         if session_user <> 'patron_owner' and not (
@@ -27,10 +26,18 @@ create or replace function ps.create_staff_token(p_role text, p_institution_id b
         if p_institution_id is not null and not exists (select 1 from library l where l.institution_id = p_institution_id) then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'No such institution.', hint = 'institutionId:not_found';
         end if;
+        if p_expires_at is not null and p_expires_at <= now() then
+            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'A token must expire in the future.',
+                hint = 'expiresAt:in_past';
+        end if;
+        -- Without an expiry, the configured lifetime applies (auth_setting staff_token_lifetime_days; 0: none).
         insert into staff_token (institution_id, role, label, token_hash, expires_at, created_by)
-        values (p_institution_id, p_role, coalesce(p_label, ''), ps.sha256(v_secret), p_expires_at, p_created_by)
-        returning staff_token.token_id into v_id;
-        return query select v_id, v_secret;
+        values (p_institution_id, p_role, coalesce(p_label, ''), ps.sha256(v_secret),
+            coalesce(p_expires_at, (select now() + make_interval(days => a.value) from auth_setting a
+                                    where a.name = 'staff_token_lifetime_days' and a.value > 0)),
+            p_created_by)
+        returning staff_token.token_id, staff_token.expires_at into v_id, v_expires;
+        return query select v_id, v_secret, v_expires;
     end $$;
 comment on function ps.create_staff_token(text, bigint, text, timestamptz, text) is 'Issues a staff token (returned once; stored as SHA-256).';
 

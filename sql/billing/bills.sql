@@ -50,7 +50,7 @@ create or replace function ps.cancel_bill(p_bill_id bigint) returns jsonb
             raise exception using errcode = 'PS409', message = 'bill_not_outstanding', detail = format('The bill is %s.', v_bill.state);
         end if;
         update ps.bill set state = 'cancelled', cancelled_at = now(),
-            cancelled_by = coalesce(nullif(current_setting('ps.actor', true), ''), session_user)
+            cancelled_by = coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user)
         where bill_id = p_bill_id returning * into v_bill;
         return ps.api(to_jsonb(v_bill));
     end $$;

@@ -65,12 +65,13 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         end if;
         -- One checkout at a time per patron: concurrent desks cannot together exceed a limit.
         perform 1 from patron where patron_id = p_patron_id for update;
-        select * into v_item from item where barcode = p_item_barcode and institution_id = v_branch.institution_id;
+        -- The item's row lock serialises desks lending the same item: the second sees the first's loan.
+        select * into v_item from item where barcode = p_item_barcode and institution_id = v_branch.institution_id for update;
         if v_item.item_id is null then
             raise exception using errcode = 'PS404', message = 'item_not_found', detail = 'No such item here.';
         end if;
         if exists (select 1 from loan where item_id = v_item.item_id and state = 'active') then
-            raise exception using errcode = 'PS409', message = 'item_on_loan', detail = 'That item is already on loan.';
+            raise exception using errcode = 'PS409', message = 'item_already_on_loan', detail = 'That item is already on loan.';
         end if;
         select * into v_cleared from clear_alerts(p_patron_id, p_branch_id, 'checkout', coalesce(v_item.cost_minor, 0),
             p_override_comment, p_acknowledged);
@@ -78,7 +79,7 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         values (v_item.institution_id, v_item.item_id, p_patron_id, p_branch_id,
             coalesce(p_due_at, now() + make_interval(days => ps.loan_period_days(p_branch_id))),
             case when cardinality(v_cleared.overridden) > 0 then p_override_comment end,
-            case when cardinality(v_cleared.overridden) > 0 then current_setting('ps.actor', true) end,
+            case when cardinality(v_cleared.overridden) > 0 then ps.request_setting('ps.actor') end,
             v_cleared.acknowledged)
         returning * into v_loan;
         update patron set last_activity_at = now() where patron_id = p_patron_id;

@@ -25,7 +25,7 @@ create or replace function ps.impose_suspension(p_patron_id bigint, p_institutio
         where patron_id = p_patron_id and lifted_at is null;
         insert into ps.suspension (institution_id, patron_id, starts_at, ends_at, reason, created_by, loan_id)
         values (p_institution_id, p_patron_id, v_start, v_start + make_interval(mins => least(p_minutes, coalesce(v_max, p_minutes))),
-            coalesce(p_reason, ''), coalesce(nullif(current_setting('ps.actor', true), ''), session_user), p_loan_id)
+            coalesce(p_reason, ''), coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user), p_loan_id)
         returning * into v_row;
         return v_row;
     end $$;
@@ -76,7 +76,7 @@ create or replace function ps.lift_suspension(p_suspension_id bigint) returns js
     declare
         v_row ps.suspension;
     begin
-        update ps.suspension set lifted_at = now(), lifted_by = coalesce(nullif(current_setting('ps.actor', true), ''), session_user)
+        update ps.suspension set lifted_at = now(), lifted_by = coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user)
         where suspension_id = p_suspension_id and lifted_at is null
           and ps.current_staff_role() in ('circulation_supervisor', 'library_admin', 'consortium_admin')
         returning * into v_row;

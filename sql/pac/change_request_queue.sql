@@ -4,7 +4,7 @@ create or replace function ps.decide_change_field(p_request_id bigint, p_field t
     declare
         v_request ps.change_request;
         v_field ps.change_request_field;
-        v_actor text := coalesce(nullif(current_setting('ps.actor', true), ''), session_user);
+        v_actor text := coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user);
     begin
         if p_decision not in ('approved', 'rejected') then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'approved or rejected.', hint = 'decision:invalid';

@@ -3,7 +3,7 @@ create or replace function ps.update_notice_optouts(p jsonb) returns jsonb
     as $$
     declare
         v_patron patron;
-        v_patron_id bigint := nullif(current_setting('ps.patron_id', true), '')::bigint;
+        v_patron_id bigint := nullif(ps.request_setting('ps.patron_id'), '')::bigint;
         v_offered jsonb;
         v_key text;
     begin

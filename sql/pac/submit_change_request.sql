@@ -5,8 +5,8 @@ create or replace function ps.submit_change_request(p_changes jsonb, p_idempoten
     as $$
     declare
         v_patron patron;
-        v_patron_id bigint := nullif(current_setting('ps.patron_id', true), '')::bigint;
-        v_actor text := coalesce(nullif(current_setting('ps.actor', true), ''), 'patron');
+        v_patron_id bigint := nullif(ps.request_setting('ps.patron_id'), '')::bigint;
+        v_actor text := coalesce(nullif(ps.request_setting('ps.actor'), ''), 'patron');
         v_options jsonb;
         v_previous jsonb;
         v_values jsonb;
@@ -23,13 +23,14 @@ create or replace function ps.submit_change_request(p_changes jsonb, p_idempoten
         if v_patron_id is null then
             raise exception using errcode = 'PS401', message = 'sign_in_required', detail = 'Sign in first.';
         end if;
+        -- Serialises submissions (and staff decisions) for this patron: a resend racing its first try waits
+        -- here, then finds the first answer below instead of colliding with it.
+        select * into v_patron from patron where patron_id = v_patron_id and deleted_at is null for update;
         if p_idempotency_key is not null then
             select response into v_previous from change_submission
             where patron_id = v_patron_id and idempotency_key = p_idempotency_key;
             if found then return v_previous; end if;
         end if;
-        -- Serialises submissions (and staff decisions) for this patron.
-        select * into v_patron from patron where patron_id = v_patron_id and deleted_at is null for update;
         v_options := pac_options(v_patron.registered_branch_id, v_patron_id);
         if not coalesce((v_options->>'patronCanRequestUpdates')::boolean, false) then
             raise exception using errcode = 'PS403', message = 'patron_code_not_allowed',

@@ -73,7 +73,7 @@ create or replace function ps.patron_type_policy_audit() returns trigger
         insert into ps.patron_type_policy_change (institution_id, patron_type_id, old_value, new_value, changed_by)
         values (coalesce(new.institution_id, old.institution_id), coalesce(new.patron_type_id, old.patron_type_id),
                 case when tg_op <> 'INSERT' then to_jsonb(old) end, case when tg_op <> 'DELETE' then to_jsonb(new) end,
-                coalesce(nullif(current_setting('ps.actor', true), ''), session_user));
+                coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user));
         return coalesce(new, old);
     end $$;
 create trigger patron_type_policy_audit before insert or update or delete on ps.patron_type_policy

@@ -12,3 +12,7 @@ create policy owner_only on ps.signin_failure for all to patron_owner using (tru
 
 -- ps.auth_setting
 create policy owner_only on ps.auth_setting for all to patron_owner using (true) with check (true);
+
+-- ps.report_login
+create policy own_login on ps.report_login for select using (role_name = session_user);
+create policy owner_all on ps.report_login for all to patron_owner using (true) with check (true);

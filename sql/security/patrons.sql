@@ -1,6 +1,6 @@
 -- ps.patron
 create policy patron_read on ps.patron for select using (ps.can_see_institution(institution_id)
-    and (coalesce(ps.current_staff_role(), '') <> 'patron' or patron_id = nullif(current_setting('ps.patron_id', true), '')::bigint));
+    and (coalesce(ps.current_staff_role(), '') <> 'patron' or patron_id = nullif(ps.request_setting('ps.patron_id'), '')::bigint));
 create policy patron_write on ps.patron for all
     using (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'))
     with check (ps.can_write_institution(institution_id) and ps.current_staff_role() not in ('pac', 'patron'));

@@ -4,7 +4,7 @@ create or replace function ps.save_setting(p_name text, p_level text, p_institut
     as $$
     declare
         v_old jsonb;
-        v_actor text := coalesce(nullif(current_setting('ps.actor', true), ''), session_user);
+        v_actor text := coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user);
     begin
         if not exists (select 1 from ps.setting_definition where name = p_name) then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'Unknown setting.', hint = p_name || ':unknown_setting';

@@ -32,7 +32,7 @@ create or replace function ps.move_branch(p_branch_id bigint, p_to_institution_i
         update ps.pac_client set institution_id = p_to_institution_id where branch_id = p_branch_id;
         update ps.setting_value set institution_id = p_to_institution_id where branch_id = p_branch_id;
         insert into ps.branch_move (branch_id, from_institution_id, to_institution_id, moved_by)
-        values (p_branch_id, v_from, p_to_institution_id, coalesce(nullif(current_setting('ps.actor', true), ''), session_user));
+        values (p_branch_id, v_from, p_to_institution_id, coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user));
         return (select ps.api(to_jsonb(b)) from ps.branch b where b.branch_id = p_branch_id);
     end $$;
 comment on function ps.move_branch(bigint, bigint) is 'Moves a branch (with its PAC clients and settings) to another library, recording the move; returns the branch as the API shows it.';

@@ -4,22 +4,41 @@
 -- Every tenant table's key starts with institution_id (ready to distribute by it); RLS is enabled and
 -- forced everywhere; the request's identity is set by ps.authenticate_staff / ps.authenticate_pac inside
 -- the request's transaction (set_config(..., true)), never carried over on a pooled connection.
--- The request identity
+-- The request identity. Only the service's own sessions (patron_app, and patron_owner for migrations,
+-- fixtures and the security definer functions the service calls) carry it in transaction settings,
+-- which ps.authenticate_staff / ps.authenticate_pac set after checking the caller. Any other login is a
+-- report writer, whose institution is the one ps.report_login records for it: a setting it sets itself
+-- is never read. session_user, unlike current_user, does not change inside security definer functions
+-- or with SET ROLE.
+create or replace function ps.request_setting(p_name text) returns text
+    language sql stable parallel safe
+    as $$
+        select case when session_user in ('patron_app', 'patron_owner') then nullif(current_setting(p_name, true), '') end
+    $$;
+comment on function ps.request_setting(text) is
+    'A request identity setting (ps.institution_id, ps.role, ps.patron_id, ps.actor, …) when the session is the service''s; null for any other login.';
+
 create or replace function ps.current_institution_id() returns bigint
     language sql stable parallel safe
-    as $$ select nullif(current_setting('ps.institution_id', true), '')::bigint $$;
+    as $$
+        select case when session_user in ('patron_app', 'patron_owner') then ps.request_setting('ps.institution_id')::bigint
+                    else (select r.institution_id from ps.report_login r where r.role_name = session_user) end
+    $$;
 comment on function ps.current_institution_id() is
-    'The institution of the current request (set by ps.authenticate_staff / ps.authenticate_pac), or null.';
+    'The institution of the current request (set by ps.authenticate_staff / ps.authenticate_pac), or of the report login (ps.report_login), or null.';
 
 create or replace function ps.current_staff_role() returns text
     language sql stable parallel safe
-    as $$ select nullif(current_setting('ps.role', true), '') $$;
+    as $$
+        select case when session_user in ('patron_app', 'patron_owner') then ps.request_setting('ps.role')
+                    when exists (select 1 from ps.report_login r where r.role_name = session_user) then 'report_reader' end
+    $$;
 comment on function ps.current_staff_role() is
-    'The staff role of the current request: consortium_admin, library_admin, circulation_supervisor, circulation_staff, report_reader; ''patron'' or ''pac'' for PAC requests.';
+    'The staff role of the current request: consortium_admin, library_admin, circulation_supervisor, circulation_staff, report_reader (every report login); ''patron'' or ''pac'' for PAC requests.';
 
 create or replace function ps.is_consortium_admin() returns boolean
     language sql stable parallel safe
-    as $$ select coalesce(current_setting('ps.role', true), '') = 'consortium_admin' $$;
+    as $$ select coalesce(ps.current_staff_role(), '') = 'consortium_admin' $$;
 comment on function ps.is_consortium_admin() is 'True when the current request is a consortium administrator''s (sees every institution).';
 
 create or replace function ps.can_see_institution(p_institution_id bigint) returns boolean

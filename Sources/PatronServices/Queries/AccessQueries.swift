@@ -6,11 +6,11 @@ public enum AccessQueries {
     public static let tokens: PostgresQuery =
         "select coalesce(jsonb_agg(ps.api(to_jsonb(t)) order by t.token_id), '[]') from ps.staff_tokens() t"
 
-    /// Issues a token; the answer carries the secret, once.
+    /// Issues a token; the answer carries the secret, once, and its expiry (the configured lifetime when none is given).
     public static func createToken(role: StaffRole, institution: Int64?, label: String?, expiresAt: Date?) -> PostgresQuery {
         """
         select jsonb_build_object('tokenId', t.token_id, 'token', t.token, 'role', \(role)::text,
-            'institutionId', \(institution)::bigint, 'expiresAt', \(expiresAt)::timestamptz)
+            'institutionId', \(institution)::bigint, 'expiresAt', t.expires_at)
         from ps.create_staff_token(\(role), \(institution), \(label), \(expiresAt), current_setting('ps.actor')) t
         """
     }

@@ -26,6 +26,9 @@ public enum AccountUpdateQueries {
         from ps.pac_scope(current_setting('ps.connection_branch_id')::bigint, nullif(current_setting('ps.patron_id'), '')::bigint) s
         """
 
+    /// Ends the signed-in patron's session.
+    public static let signOut: PostgresQuery = "select ps.sign_out()"
+
     public static let account: PostgresQuery =
         "select ps.patron_api(p.patron_id) from ps.patron p where p.patron_id = current_setting('ps.patron_id')::bigint"
 
