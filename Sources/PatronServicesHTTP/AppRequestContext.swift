@@ -1,8 +1,9 @@
 import Hummingbird
+import NIOCore
 import PatronServices
 
 /// The request context of every route: the request id, and (for authenticated routes) who is asking.
-public struct AppRequestContext: RequestContext {
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Accepted from `X-Request-Id` or generated; echoed on the response and in every log line.
     public var requestID: String = ""
@@ -10,8 +11,12 @@ public struct AppRequestContext: RequestContext {
     /// `ps.authenticate_staff` in the request's own transaction.
     public var allowedRoles: [StaffRole] = []
 
+    /// The peer of the connection (sign-in throttling counts failures per address).
+    public var remoteAddress: SocketAddress?
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     /// Bodies are bounded by ``BodyLimitMiddleware`` (configurable); this is only the outer guard.

@@ -21,7 +21,8 @@ struct PACController {
             }
             let token = SessionToken.make()
             let row = try await db.pool.transactionalQuery(
-                AccountUpdateQueries.signIn(clientKey: key, barcode: body.barcode, pin: body.pin, session: token), options: .init()
+                AccountUpdateQueries.signIn(clientKey: key, barcode: body.barcode, pin: body.pin, session: token,
+                    source: context.remoteAddress?.ipAddress), options: .init()
             ).single()
             switch try row.decode("outcome", as: String.self) {
             case "signed_in":

@@ -69,11 +69,11 @@ struct PACAPITests {
         }
     }
 
-    @Test("too many failures from one PAC client lock sign-in from that client")
-    func clientThrottling() async throws {
+    @Test("too many failures from one address lock sign-in from that address, through the API")
+    func sourceThrottling() async throws {
         let fixture = try await DemoFixture.make()
         try await fixture.asAdmin { connection async throws in
-            try await connection.query("update ps.auth_setting set value = 3 where name = 'signin_max_failures_per_client'")
+            try await connection.query("update ps.auth_setting set value = 3 where name = 'signin_max_failures_per_source'")
         }
         let key = fixture.credentials.pacClientKey
         try await withApp(database: fixture.database) { client async throws in

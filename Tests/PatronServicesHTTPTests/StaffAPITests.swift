@@ -150,7 +150,7 @@ struct StaffAPITests {
         let stored = try await fixture.asAdmin { connection in
             try await connection.query("select pin_hash from ps.patron where barcode = 'NEW-0001'").scalar(String.self)
         }
-        #expect(stored.hasPrefix("$2a$08$") && !stored.contains("4321"))
+        #expect(stored.hasPrefix("$2a$10$") && !stored.contains("4321"))
         // Deleting keeps the record (for loans and bills) but it no longer signs in or shows up.
         try await withApp(database: fixture.database) { client async throws in
             let id = try await fixture.asAdmin { c async throws in try await c.query("select patron_id from ps.patron where barcode = 'NEW-0001'").scalar(Int64.self) }

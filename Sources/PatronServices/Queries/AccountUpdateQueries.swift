@@ -3,9 +3,10 @@ import Postgres
 /// Online patron account updates: the PAC's options, scope, account and submissions (run after
 /// `ps.authenticate_pac`, which sets the connection branch and the signed-in patron), and the staff queue.
 public enum AccountUpdateQueries {
-    /// Sign-in with barcode and PIN through a PAC client key; `session` is the new session's token.
-    public static func signIn(clientKey: String, barcode: String, pin: String, session: String) -> PostgresQuery {
-        "select * from ps.patron_sign_in(\(clientKey), \(barcode), \(pin), \(session))"
+    /// Sign-in with barcode and PIN through a PAC client key, from `source` (the client's address);
+    /// `session` is the new session's token.
+    public static func signIn(clientKey: String, barcode: String, pin: String, session: String, source: String?) -> PostgresQuery {
+        "select * from ps.patron_sign_in(\(clientKey), \(barcode), \(pin), \(session), \(source))"
     }
 
     /// Checks a PAC client key and optional patron session, and sets the request's identity.
