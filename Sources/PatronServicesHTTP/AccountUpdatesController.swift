@@ -55,8 +55,10 @@ struct AccountUpdatesController {
         }
         for (method, add) in [(HTTPRequest.Method.put, true), (.delete, false)] {
             endpoints.on(method, "patron-access-options/patron-codes/:code", roles: StaffRole.admins) { request, context in
-                guard let code = context.parameters.get("code"), (1...40).contains(code.count) else { throw Problem.notFound("patron code") }
-                guard let level = SettingLevel(rawValue: request.query("level") ?? "library") else {
+                guard let code = context.parameters.get("code"), (1...40).contains(code.count), !code.contains("\u{0}") else {
+                    throw Problem.notFound("patron code")
+                }
+                guard let level = SettingLevel(rawValue: try request.query("level") ?? "library") else {
                     throw Problem(.badRequest, code: "invalid_query", detail: "level is system, library or branch.",
                         errors: [.init(field: "level", code: "invalid", message: "system, library or branch.")])
                 }

@@ -23,7 +23,7 @@ struct CirculationController {
                 throw Problem(.badRequest, code: "invalid_query", detail: "branchId is required.",
                     errors: [.init(field: "branchId", code: "required", message: "The branch where the transaction happens.")])
             }
-            let query = StaffQueries.eligibility(patron: try context.id("id"), branch: branch, action: request.query("action") ?? "checkout")
+            let query = StaffQueries.eligibility(patron: try context.id("id"), branch: branch, action: try request.query("action") ?? "checkout")
             return try await db.staffJSON(request, context, query, notFound: "patron")
         }
         endpoints.on(.post, "checkouts", roles: StaffRole.circulation) { request, context in

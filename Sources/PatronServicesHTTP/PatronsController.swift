@@ -61,7 +61,7 @@ struct PatronsController {
     func register(_ endpoints: Endpoints) {
         typealias Q = PatronQueries
         endpoints.on(.get, "patron-types", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, Q.patronTypes(includeDeleted: request.query("includeDeleted") == "true"))
+            try await db.staffJSON(request, context, Q.patronTypes(includeDeleted: try request.query("includeDeleted") == "true"))
         }
         endpoints.on(.post, "patron-types", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewPatronType.self, context: context)
@@ -82,10 +82,10 @@ struct PatronsController {
         endpoints.on(.delete, "patron-types/:id", roles: StaffRole.admins) { request, context in
             // Unconfirmed, the answer is 409 confirmation_required naming what the deletion would touch.
             try await db.staffJSON(request, context,
-                Q.deletePatronType(try context.id("id"), what: "patron_type", confirmed: request.query("confirm") == "true"), notFound: "patron type")
+                Q.deletePatronType(try context.id("id"), what: "patron_type", confirmed: try request.query("confirm") == "true"), notFound: "patron type")
         }
         endpoints.on(.get, "postal-codes", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, Q.postalCodes(postalCode: request.query("postalCode"), country: request.query("country")))
+            try await db.staffJSON(request, context, Q.postalCodes(postalCode: try request.query("postalCode"), country: try request.query("country")))
         }
         endpoints.on(.post, "postal-codes", roles: [.consortiumAdmin]) { request, context in
             let body = try await request.decodeJSON(NewPostalCode.self, context: context)
@@ -96,7 +96,7 @@ struct PatronsController {
             try await db.staffJSON(request, context, Q.deletePostalCode(try context.id("id")), notFound: "postal code")
         }
         endpoints.on(.get, "patrons", roles: StaffRole.readers) { request, context in
-            try await db.staffJSON(request, context, Q.patrons(barcode: request.query("barcode"), name: request.query("name")))
+            try await db.staffJSON(request, context, Q.patrons(barcode: try request.query("barcode"), name: try request.query("name")))
         }
         endpoints.on(.post, "patrons", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(PatronInput.self, context: context)
@@ -113,7 +113,7 @@ struct PatronsController {
             try await db.staffJSON(request, context, Q.deletePatron(try context.id("id")), notFound: "patron")
         }
         endpoints.on(.get, "circulation/patrons", roles: StaffRole.circulation) { request, context in
-            guard let barcode = request.query("barcode") else {
+            guard let barcode = try request.query("barcode") else {
                 throw Problem(.badRequest, code: "invalid_query", detail: "barcode is required.",
                     errors: [.init(field: "barcode", code: "required", message: "Give the patron's barcode.")])
             }

@@ -20,7 +20,7 @@ struct PolicyController {
         }
         endpoints.on(.delete, "patron-type-policies/:id", roles: StaffRole.admins) { request, context in
             try await db.staffJSON(request, context,
-                PatronQueries.deletePatronType(try context.id("id"), what: "policy", confirmed: request.query("confirm") == "true"),
+                PatronQueries.deletePatronType(try context.id("id"), what: "policy", confirmed: try request.query("confirm") == "true"),
                 notFound: "patron type policy")
         }
         endpoints.on(.get, "patron-type-policies/:id/history", roles: StaffRole.readers) { request, context in

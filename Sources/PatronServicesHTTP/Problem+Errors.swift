@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Postgres
 
 extension Problem {
@@ -24,6 +25,9 @@ extension Problem {
                 return Problem(error.status, code: error.status.code < 500 ? "bad_request" : "unavailable",
                     detail: error.body ?? error.status.reasonPhrase)
             }
+        case is NIOTooManyBytesError:
+            // A chunked body that grew past the limit while being read.
+            return Problem(.contentTooLarge, code: "payload_too_large", detail: "The request body is larger than allowed.")
         case is CancellationError:
             return Problem(.serviceUnavailable, code: "cancelled", detail: "The request was cancelled.")
         default:
@@ -54,6 +58,8 @@ extension Problem {
                 headers: [.retryAfter: "1"])
         case .cancelled:
             return Problem(.serviceUnavailable, code: "query_timeout", detail: "The database took too long to answer.")
+        case .client where error.sqlState == SQLState("22021"):
+            return Problem(.badRequest, code: "invalid_value", detail: "Text may not contain the NUL character.")
         case .decoding, .client:
             return nil
         case .server:
@@ -95,7 +101,9 @@ extension Problem {
             return Problem(.unprocessableContent, code: "validation_failed", detail: "A required value is missing.", errors: field.map { [$0] } ?? [])
         case .exclusionViolation:
             return Problem(.conflict, code: "conflict", detail: "It overlaps with something that exists.")
-        case .invalidTextRepresentation, SQLState("22003"), SQLState("22007"), SQLState("22008"), SQLState("22023"):
+        case .invalidTextRepresentation, SQLState("22003"), SQLState("22007"), SQLState("22008"), SQLState("22023"),
+            SQLState("22021"), SQLState("22P05"):
+            // Out of range, bad dates, and text PostgreSQL cannot store (a NUL in a query parameter).
             return Problem(.badRequest, code: "invalid_value", detail: "A value has the wrong form.")
         case .serializationFailure, .deadlockDetected, .lockNotAvailable:
             return Problem(.conflict, code: "concurrent_update", detail: "Someone else changed it at the same time; retry.")

@@ -11,11 +11,22 @@ extension Request {
         }
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
         do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            let value = try decoder.decode(T.self, from: data)
+            try Self.refuseNUL(in: data)
+            return value
         } catch let error as DecodingError {
             throw Problem.fromDecoding(error)
         }
+    }
+
+    /// PostgreSQL cannot store U+0000 in text: a body that carries one (JSON can only spell it `\u0000`)
+    /// is refused with 422 naming the field, before anything reaches the database.
+    static func refuseNUL(in data: Data) throws {
+        guard data.range(of: Data("\\u0000".utf8)) != nil || data.range(of: Data("\\U0000".utf8)) != nil else { return }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), let path = value.pathOfNUL() else { return }
+        throw Problem.validation([.init(field: path, code: "nul_character", message: "Text may not contain the NUL character.")])
     }
 
     /// Reads the body as a JSON object without interpreting it, for a SQL function that validates every
@@ -26,10 +37,18 @@ extension Request {
 }
 
 extension JSONDecoder {
-    /// The one decoder of request bodies: dates as ISO 8601 date-times.
+    /// The one decoder of request bodies: dates as strict ISO 8601 date-times (``StrictDate``).
     static func api() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = StrictDate.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container,
+                    debugDescription: "An ISO 8601 date-time with a time zone, such as 2026-11-25T17:00:00Z, between the years 1900 and 9999.")
+            }
+            return date
+        }
         return decoder
     }
 }

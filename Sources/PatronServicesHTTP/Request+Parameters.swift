@@ -9,9 +9,15 @@ extension AppRequestContext {
 }
 
 extension Request {
-    /// An optional query parameter.
-    func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+    /// An optional query parameter; 400 naming it when it holds a NUL, which PostgreSQL cannot store
+    /// (and libpq would silently cut the text at).
+    func query(_ name: String) throws -> String? {
+        guard let value = uri.queryParameters.get(name) else { return nil }
+        guard !value.contains("\u{0}") else {
+            throw Problem(.badRequest, code: "invalid_value", detail: "\(name) may not contain the NUL character.",
+                errors: [.init(field: name, code: "nul_character", message: "Text may not contain the NUL character.")])
+        }
+        return value
     }
 
     /// An optional positive integer query parameter, or 400 naming it.

@@ -8,7 +8,8 @@ extension PostgresConnection {
     /// When a statement fails the server skips the rest up to the sync; the first error is thrown.
     /// Used to run `begin; set_config(...); <call>; commit` as a single round trip on hot paths.
     public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
-        try await exclusive { try await pipelineNonBlocking(queries) }
+        for query in queries { try query.checkBinds() }
+        return try await exclusive { try await pipelineNonBlocking(queries) }
     }
 
     func runPipeline(_ conn: OpaquePointer, _ queries: [PostgresQuery]) throws -> [PostgresResult] {

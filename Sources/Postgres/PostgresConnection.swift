@@ -241,7 +241,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs a statement as a prepared statement (prepared once per connection, then reused).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
-        try await exclusive { try await queryNonBlocking(query) }
+        try query.checkBinds()
+        return try await exclusive { try await queryNonBlocking(query) }
     }
 
     /// Runs SQL text with the simple protocol: several statements at once, no parameters. Returns the

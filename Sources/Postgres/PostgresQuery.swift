@@ -48,3 +48,13 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         public mutating func appendInterpolation(unescaped text: String) { sql += text }
     }
 }
+
+extension PostgresQuery {
+    /// Parameters travel as C strings, which a NUL would silently cut short; PostgreSQL cannot store one
+    /// in text anyway. Refused before sending, with the SQLSTATE the server uses for such a character.
+    func checkBinds() throws {
+        if binds.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(kind: .client, sqlState: SQLState("22021"), message: "a text parameter contains the NUL character")
+        }
+    }
+}

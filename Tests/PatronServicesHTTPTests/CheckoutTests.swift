@@ -161,8 +161,10 @@ struct LoanLifecycleTests {
         }
         let staff = f.fixture.tokens["RPL/circulation_staff"]!
         try await withApp(database: f.fixture.database) { client async throws in
+            // A loan recorded late, back-dated: a supervisor's to do.
             let due = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-6 * 86_400))
-            let loan = try loanID(try await f.checkout(client, item: 1, token: staff, extra: #","dueAt":"\#(due)""#))
+            let loan = try loanID(try await f.checkout(client, item: 1, token: f.fixture.tokens["RPL/circulation_supervisor"]!,
+                extra: #","dueAt":"\#(due)""#))
             var eligibility = try await client.call(.get, "/staff/v1/patrons/\(f.patron)/eligibility?branchId=\(f.branch)", token: staff)
             var billed = eligibility.condition("max_outstanding_billed")
             #expect(billed?["currentValue"] as? Int == 0, "accruing fines do not count by default")

@@ -39,6 +39,15 @@ struct ErrorTests {
         }
     }
 
+    @Test("a text parameter holding NUL is refused before it is sent (libpq would cut it short), with SQLSTATE 22021")
+    func nulParameterRefused() async throws {
+        try await withFreshConnection { connection, _ async throws in
+            let error = await expectPostgresError { try await connection.query("select \("a\u{0}b")::text") }
+            #expect(error?.sqlState == SQLState("22021"))
+            #expect(try await connection.query("select \("ab")::text").scalar(String.self) == "ab")
+        }
+    }
+
     @Test("check violation maps to 23514")
     func checkViolation() async throws {
         try await withFreshConnection { connection, _ async throws in

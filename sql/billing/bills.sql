@@ -77,12 +77,20 @@ create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
 comment on function ps.patron_bills(bigint) is 'A patron''s bills with balances, the posted outstanding total and the fines still accruing on overdue loans.';
 
 create or replace function ps.post_bill(p_patron_id bigint, p_kind text, p_amount_minor bigint) returns jsonb
-    language sql volatile
+    language plpgsql volatile
     as $$
+    declare
+        v_bill ps.bill;
+    begin
+        if p_amount_minor is null or p_amount_minor not between 1 and ps.max_money_minor() then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = format('An amount of 1 to %s minor units.', ps.max_money_minor()), hint = 'amountMinor:invalid';
+        end if;
         insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at)
         select ps.current_institution_id(), p.patron_id, p_kind, p_amount_minor, now()
         from ps.patron p where p.patron_id = p_patron_id
-        returning ps.api(to_jsonb(bill.*))
-    $$;
+        returning * into v_bill;
+        return case when v_bill.bill_id is not null then ps.api(to_jsonb(v_bill)) end;
+    end $$;
 comment on function ps.post_bill(bigint, text, bigint) is
     'Posts a bill (counts toward the billed limit at once) owed to the caller''s institution by a patron it can see; null when it cannot.';

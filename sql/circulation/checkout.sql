@@ -55,6 +55,7 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         v_branch branch;
         v_cleared record;
         v_loan loan;
+        v_past_due boolean;
     begin
         if ps.current_staff_role() not in ('circulation_supervisor', 'circulation_staff', 'library_admin', 'consortium_admin') then
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Circulation roles check out.';
@@ -75,15 +76,41 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         end if;
         select * into v_cleared from clear_alerts(p_patron_id, p_branch_id, 'checkout', coalesce(v_item.cost_minor, 0),
             p_override_comment, p_acknowledged);
+        v_past_due := ps.check_due_date(p_due_at);
         insert into loan (institution_id, item_id, patron_id, checkout_branch_id, due_at, override_comment, overridden_by, acknowledged_alerts)
         values (v_item.institution_id, v_item.item_id, p_patron_id, p_branch_id,
             coalesce(p_due_at, now() + make_interval(days => ps.loan_period_days(p_branch_id))),
             case when cardinality(v_cleared.overridden) > 0 then p_override_comment end,
-            case when cardinality(v_cleared.overridden) > 0 then ps.request_setting('ps.actor') end,
-            v_cleared.acknowledged)
+            case when cardinality(v_cleared.overridden) > 0 or v_past_due then ps.request_setting('ps.actor') end,
+            v_cleared.acknowledged || case when v_past_due then array['past_due_date'] else '{}' end)
         returning * into v_loan;
         update patron set last_activity_at = now() where patron_id = p_patron_id;
         return ps.api(to_jsonb(v_loan)) || jsonb_build_object('overriddenAlerts', to_jsonb(v_cleared.overridden));
     end $$;
 comment on function ps.checkout(bigint, text, bigint, timestamptz, text, text[]) is
     'Checks an item out to a patron at a branch (due after the branch''s loan period unless a due date is given): evaluates every condition under the home institution''s policy (the new item''s cost included in the value on loan), requires a supervisor override with a comment for blocking alerts and an acknowledgement for the others, and writes the loan, in one transaction serialised per patron.';
+
+-- A due date given at checkout or renewal lies in the future, at most ps.max_loan_days() away. A past one
+-- (back-dating a loan recorded late) is a supervisor's to give, and the loan records it.
+create or replace function ps.check_due_date(p_due_at timestamptz) returns boolean
+    language plpgsql stable
+    as $$
+    begin
+        if p_due_at is null then
+            return false;
+        end if;
+        if p_due_at > now() + make_interval(days => ps.max_loan_days()) then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = format('A due date at most %s days ahead.', ps.max_loan_days()), hint = 'dueAt:invalid';
+        end if;
+        if p_due_at > now() then
+            return false;
+        end if;
+        if coalesce(ps.current_staff_role(), '') not in ('circulation_supervisor', 'library_admin', 'consortium_admin') then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = 'The due date has passed; only a supervisor may give a past due date.', hint = 'dueAt:in_past';
+        end if;
+        return true;
+    end $$;
+comment on function ps.check_due_date(timestamptz) is
+    'Checks a due date given at checkout or renewal: within ps.max_loan_days(), and in the future unless a supervisor gives it; true when it is a (supervisor''s) past due date, which the loan records as past_due_date.';

@@ -24,15 +24,18 @@ create or replace function ps.renew(p_loan_id bigint, p_due_at timestamptz, p_ov
         v_cleared record;
         v_days integer;
         v_suspension suspension;
+        v_past_due boolean;
     begin
         if v_loan.state <> 'active' then
             raise exception using errcode = 'PS409', message = 'loan_not_active', detail = 'Only active loans renew.';
         end if;
         select * into v_cleared from clear_alerts(v_loan.patron_id, v_loan.checkout_branch_id, 'renewal', 0, p_override_comment, p_acknowledged);
+        v_past_due := ps.check_due_date(p_due_at);
         v_days := ps.loan_days_overdue(v_loan);
         update loan set due_at = coalesce(p_due_at, greatest(due_at, now()) + make_interval(days => ps.loan_period_days(v_loan.checkout_branch_id))), renewals = renewals + 1,
             override_comment = case when cardinality(v_cleared.overridden) > 0 then p_override_comment else override_comment end,
-            acknowledged_alerts = acknowledged_alerts || v_cleared.acknowledged
+            overridden_by = case when v_past_due then ps.request_setting('ps.actor') else overridden_by end,
+            acknowledged_alerts = acknowledged_alerts || v_cleared.acknowledged || case when v_past_due then array['past_due_date'] else '{}' end
         where loan_id = p_loan_id returning * into v_loan;
         v_suspension := ps.suspend_for_overdue(v_loan, v_days);
         return ps.api(to_jsonb(v_loan)) || jsonb_build_object('overriddenAlerts', to_jsonb(v_cleared.overridden),

@@ -43,8 +43,9 @@ create or replace function ps.suspend_patron(p_patron_id bigint, p_minutes integ
         if not found or ps.current_staff_role() not in ('circulation_supervisor', 'circulation_staff', 'library_admin', 'consortium_admin') then
             raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
         end if;
-        if p_minutes is null or p_minutes <= 0 then
-            raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'A positive number of minutes.', hint = 'minutes:invalid';
+        if p_minutes is null or p_minutes <= 0 or p_minutes > ps.max_suspension_minutes() then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = format('A positive number of minutes, at most %s.', ps.max_suspension_minutes()), hint = 'minutes:invalid';
         end if;
         v_row := ps.impose_suspension(p_patron_id, v_patron.institution_id, p_minutes, p_reason, null, true);
         return ps.api(to_jsonb(v_row)) || jsonb_build_object('cappedAt', (

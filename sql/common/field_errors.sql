@@ -16,10 +16,12 @@ create or replace function ps.json_field_errors(p jsonb, p_spec jsonb) returns t
             select k || ':' || case
                 when not p_spec ? k then 'unknown_field'
                 when jsonb_typeof(v) = 'null' then case when p_spec->>k like '%?' then null else 'required' end
-                when p_spec->>k similar to '(count|positive|money)%' then
+                when p_spec->>k similar to '(count|positive|money|minutes)%' then
                     case when jsonb_typeof(v) <> 'number' then 'wrong_type'
                          when (v #>> '{}')::numeric <> trunc((v #>> '{}')::numeric)
-                              or (v #>> '{}')::numeric > case when p_spec->>k like 'money%' then 9007199254740991 else 2147483647 end
+                              or (v #>> '{}')::numeric > case when p_spec->>k like 'money%' then ps.max_money_minor()
+                                                              when p_spec->>k like 'minutes%' then ps.max_suspension_minutes()
+                                                              else 2147483647 end
                               or (v #>> '{}')::numeric < case when p_spec->>k like 'positive%' then 1 else 0 end then 'invalid' end
                 when p_spec->>k = 'boolean' then case when jsonb_typeof(v) <> 'boolean' then 'wrong_type' end
                 when p_spec->>k like 'text%' then case when jsonb_typeof(v) <> 'string' then 'wrong_type'
@@ -29,7 +31,7 @@ create or replace function ps.json_field_errors(p jsonb, p_spec jsonb) returns t
         where e is not null
     $$;
 comment on function ps.json_field_errors(jsonb, jsonb) is
-    'Field errors ("field:code") of a camelCase JSON object against a spec of field types; used by the save functions so a 422 lists every offending field.';
+    'Field errors ("field:code") of a camelCase JSON object against a spec of field types (count: 0 to 2147483647, positive: 1 to 2147483647, money: 0 to ps.max_money_minor(), minutes: 0 to ps.max_suspension_minutes(), boolean, text: up to 200 characters; ? allows null); used by the save functions so a 422 lists every offending field.';
 
 -- Raises PS422 validation_failed listing the fields, when there are any.
 create or replace function ps.raise_field_errors(p_errors text[], p_detail text) returns void

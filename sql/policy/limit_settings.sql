@@ -28,7 +28,7 @@ create or replace function ps.save_overdue_suspension_policy(p_institution_id bi
         v_id bigint := ps.settings_institution(p_institution_id);
         v_row ps.overdue_suspension_policy;
     begin
-        perform ps.raise_field_errors(ps.json_field_errors(p, '{"minutesPerDayOverdue": "count"}')
+        perform ps.raise_field_errors(ps.json_field_errors(p, '{"minutesPerDayOverdue": "minutes"}')
             || case when not p ? 'minutesPerDayOverdue' then array['minutesPerDayOverdue:required'] else '{}' end, 'The policy has invalid fields.');
         insert into ps.overdue_suspension_policy values (v_id, (p->>'minutesPerDayOverdue')::integer)
         on conflict (institution_id) do update set minutes_per_day_overdue = excluded.minutes_per_day_overdue

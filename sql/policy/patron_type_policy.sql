@@ -18,7 +18,7 @@ create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p
         end if;
         v_errors := ps.json_field_errors(p, '{"maxLoanValueMinor": "money?", "maxItemsOverdue": "count?", "maxDaysOverdue": "count?",
             "maxClaimedLost": "count?", "maxClaimedReturned": "count?", "maxClaimedNeverHad": "count?", "maxOutstandingBilledMinor": "money?",
-            "maxWaivedMinor": "money?", "maxSuspensionMinutes": "count?", "usePatronSuppliedEmail": "boolean",
+            "maxWaivedMinor": "money?", "maxSuspensionMinutes": "minutes?", "usePatronSuppliedEmail": "boolean",
             "blockRenewalWhenExceeded": "boolean", "membershipPolicyId": "positive?", "billNotificationPolicy": "text?",
             "suspensionNotificationPolicy": "text?", "accountOverviewTemplate": "text?", "replyToFirst": "text?", "replyToSecond": "text?"}');
         if p ? 'replyToFirst' and p->>'replyToFirst' not in ('institution', 'branch', 'patron_type') then
