@@ -10,6 +10,8 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     public var maxBodyBytes: Int
     public var logLevel: Logger.Level
+    /// `json` (one JSON object per line, the default) or `text`.
+    public var logFormat: String
     /// libpq URL or conninfo string for the service role; nil means "use PG* variables or the embedded cluster".
     public var databaseURL: String?
     /// For `migrate`: the owner's connection (defaults to `databaseURL`).
@@ -29,6 +31,7 @@ public struct AppConfiguration: Sendable {
         port = reader.int(forKey: "http.port", default: 8080)
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 64 * 1024)
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+        logFormat = reader.string(forKey: "log.format", default: "json")
         databaseURL = reader.string(forKey: "database.url", isSecret: true)
         databaseOwnerURL = reader.string(forKey: "database.ownerUrl", isSecret: true)
         databaseName = reader.string(forKey: "database.name", default: "patron_services")

@@ -42,7 +42,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     router.addMiddleware {
         RequestIDMiddleware()
         MetricsMiddleware(metrics: metrics)
-        LogRequestsMiddleware(.debug)
+        AccessLogMiddleware()
         ProblemMiddleware(routes: routes)
         BodyLimitMiddleware(limit: configuration.maxBodyBytes)
     }

@@ -15,6 +15,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         let acceptable = !offered.isEmpty && offered.utf8.count <= 128
             && offered.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.:".unicodeScalars.contains($0)) }
         context.requestID = acceptable ? offered : UUID().uuidString.lowercased()
+        // One request id per log line: ours (echoed to the client) replaces Hummingbird's own.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request.id"] = "\(context.requestID)"
         var response = try await next(request, context)
         response.headers[Self.header] = context.requestID

@@ -20,7 +20,8 @@ struct SystemController {
                 return try JSONResponse.make(["status": "ready"])
             } catch {
                 context.logger.warning("not ready", metadata: ["error": "\(error)"])
-                throw Problem(.serviceUnavailable, code: "database_unavailable", detail: "The database is not reachable.")
+                throw Problem(.serviceUnavailable, code: "database_unavailable", detail: "The database is not reachable.",
+                    headers: [.retryAfter: "1"])
             }
         }
         endpoints.on(.get, "metrics") { _, _ in

@@ -69,6 +69,8 @@ public final class PostgresPool: Service, Sendable {
         var closed = false
         var opened = 0
         var timers = 0
+        /// The last attempt to open a connection failed (logged once, until one succeeds again).
+        var unreachable = false
 
         /// A connection or the right to open one, if either is free now.
         mutating func grantNow(maxConnections: Int) throws -> Grant? {
@@ -203,10 +205,29 @@ public final class PostgresPool: Service, Sendable {
     private func open() async throws -> PostgresConnection {
         do {
             let connection = try await PostgresConnection.connect(configuration.connection, logger: logger)
-            state.withLock { $0.opened += 1 }
+            let recovered = state.withLock { state -> Bool in
+                state.opened += 1
+                defer { state.unreachable = false }
+                return state.unreachable
+            }
+            if recovered { logger.info("database reachable again") }
             return connection
         } catch {
-            state.withLock { $0.total -= 1 }
+            // The slot is free again: the first waiter may try to open one itself (and, while the
+            // database is down, fail fast rather than wait out its timeout).
+            let (waiter, newlyUnreachable) = state.withLock { state -> (Waiter?, Bool) in
+                state.total -= 1
+                let newly = !state.unreachable
+                state.unreachable = true
+                guard !state.closed, !state.waiters.isEmpty else { return (nil, newly) }
+                state.total += 1
+                return (state.waiters.removeFirst(), newly)
+            }
+            if newlyUnreachable { logger.error("database unreachable", metadata: ["error": "\(error)"]) }
+            if let waiter {
+                waiter.timer.cancel()
+                waiter.continuation.resume(returning: .open)
+            }
             throw error
         }
     }

@@ -13,6 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reader = try await options.reader()
+        if AppConfiguration(reader: reader).logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         if demo {
             let settings = AppConfiguration(reader: reader)
             let provider = try await DatabaseProvider.resolve(settings, logger: Logger(label: "seed"))

@@ -40,6 +40,7 @@ struct SystemRoutesTests {
             try await client.execute(uri: "/ready", method: .get) { response throws in
                 #expect(response.status == .serviceUnavailable)
                 #expect(try response.problem().code == "database_unavailable")
+                #expect(response.headers[.retryAfter] == "1")
             }
             // Liveness does not depend on the database.
             try await client.execute(uri: "/health", method: .get) { response throws in
