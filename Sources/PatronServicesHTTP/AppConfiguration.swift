@@ -9,6 +9,14 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var maxBodyBytes: Int
+    /// Open client connections at most; more are closed as they arrive.
+    public var maxConnections: Int
+    /// Seconds a new connection has to send a complete request head.
+    public var requestHeaderTimeoutSeconds: Double
+    /// Seconds a request has, after its head, to send its whole body.
+    public var requestBodyTimeoutSeconds: Double
+    /// Seconds a kept-alive connection may wait for its next request.
+    public var idleTimeoutSeconds: Double
     public var logLevel: Logger.Level
     /// `json` (one JSON object per line, the default) or `text`.
     public var logFormat: String
@@ -30,6 +38,10 @@ public struct AppConfiguration: Sendable {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
         port = reader.int(forKey: "http.port", default: 8080)
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 64 * 1024)
+        maxConnections = reader.int(forKey: "http.maxConnections", default: 4_096)
+        requestHeaderTimeoutSeconds = reader.double(forKey: "http.requestHeaderTimeoutSeconds", default: 10)
+        requestBodyTimeoutSeconds = reader.double(forKey: "http.requestBodyTimeoutSeconds", default: 30)
+        idleTimeoutSeconds = reader.double(forKey: "http.idleTimeoutSeconds", default: 60)
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         logFormat = reader.string(forKey: "log.format", default: "json")
         databaseURL = reader.string(forKey: "database.url", isSecret: true)

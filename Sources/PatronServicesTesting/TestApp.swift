@@ -5,11 +5,13 @@ import Logging
 import PatronServicesHTTP
 
 /// Builds the real application on a fresh (or the given) database from an in-memory configuration, and
-/// runs `test` against its router. `extra` overrides or adds configuration keys.
+/// runs `test` against its router (or, with `.live`, its real server on a loopback port). `extra`
+/// overrides or adds configuration keys.
 public func withApp<T: Sendable>(
     _ extra: [AbsoluteConfigKey: ConfigValue] = [:],
     database: TestDatabase.Database? = nil,
     logger: Logger? = nil,
+    testing: TestingSetup = .router,
     _ test: @Sendable (any TestClientProtocol) async throws -> T
 ) async throws -> T {
     let database = if let database { database } else { try await TestDatabase.create() }
@@ -21,5 +23,5 @@ public func withApp<T: Sendable>(
     ]
     for (key, value) in extra { values[key] = value }
     let app = try await buildApplication(reader: ConfigReader(providers: [InMemoryProvider(values: values)]), logger: logger)
-    return try await app.test(.router, test)
+    return try await app.test(testing, test)
 }

@@ -1,0 +1,102 @@
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Limits what one client connection can hold: connections beyond `maxConnections` are closed as
+/// they arrive, a connection that has not sent a complete request head within `headerTimeout` (from
+/// when it opened) or within `idleTimeout` (after its last response) is closed, and so is one whose
+/// body is not complete within `bodyTimeout` of its head. Slow or idle clients cannot hold the
+/// process's file descriptors or its request tasks.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// The connections open now, shared by every connection's guard.
+    final class Counter: Sendable {
+        let open = Atomic<Int>(0)
+        init() {}
+    }
+
+    struct Limits: Sendable {
+        var maxConnections: Int
+        var headerTimeout: TimeAmount
+        var bodyTimeout: TimeAmount
+        var idleTimeout: TimeAmount
+    }
+
+    private let counter: Counter
+    private let limits: Limits
+    private var counted = false
+    private var timer: Scheduled<Void>?
+
+    init(counter: Counter, limits: Limits) {
+        self.counter = counter
+        self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let open = counter.open.add(1, ordering: .relaxed).newValue
+        counted = true
+        guard open <= limits.maxConnections else {
+            context.close(promise: nil)
+            return
+        }
+        arm(context, limits.headerTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        if counted {
+            counted = false
+            counter.open.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        if counted {
+            counted = false
+            counter.open.subtract(1, ordering: .relaxed)
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: arm(context, limits.bodyTimeout)
+        case .body: break
+        case .end:
+            timer?.cancel()
+            timer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            // The response is complete: the next request head must come within the idle timeout.
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let idle = limits.idleTimeout
+            let written = promise ?? context.eventLoop.makePromise()
+            written.futureResult.whenSuccess { [self] in self.arm(loopBound.value, idle) }
+            context.write(data, promise: written)
+            return
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
+        timer?.cancel()
+        let channel = context.channel
+        timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+}
+
+extension TimeAmount {
+    /// Whole milliseconds of a configured number of seconds.
+    static func seconds(_ value: Double) -> TimeAmount { .milliseconds(Int64(value * 1000)) }
+}

@@ -1,0 +1,86 @@
+import Configuration
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PatronServicesTesting
+import Testing
+
+@testable import PatronServicesHTTP
+
+/// Slow and idle clients against the real server on loopback (raw sockets, bounded in count and time).
+@Suite("Connection limits: idle, slow and excess connections are closed; the service keeps answering")
+struct ConnectionLimitTests {
+    static let limits: [AbsoluteConfigKey: ConfigValue] = [
+        "http.maxConnections": 4, "http.requestHeaderTimeoutSeconds": 1.0, "http.requestBodyTimeoutSeconds": 1.0,
+        "http.idleTimeoutSeconds": 1.0,
+    ]
+
+    /// GET /health on a new connection, as a client arriving now would.
+    func health(_ port: Int) async throws -> String? {
+        let socket = try RawSocket(port: port)
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: socket.statusLine(of: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) }
+        }
+    }
+
+    /// Runs a blocking socket read off the cooperative pool.
+    func closed(_ socket: RawSocket) async -> (closed: Bool, text: String) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: socket.readUntilClosed()) }
+        }
+    }
+
+    @Test("a connection that sends nothing, or half a request head, is closed after the header timeout")
+    func silentAndSlowHeads() async throws {
+        try await withApp(Self.limits, testing: .live) { client async throws in
+            let port = try #require(client.port)
+            let silent = try RawSocket(port: port)
+            let slow = try RawSocket(port: port)
+            slow.send("GET /health HTTP/1.1\r\nHost: x\r\n")  // never finishes its head
+            #expect(await closed(silent).closed)
+            #expect(await closed(slow).closed)
+            #expect(try await health(port) == "HTTP/1.1 200 OK")
+        }
+    }
+
+    @Test("a body that stops arriving is cut off after the body timeout")
+    func slowBody() async throws {
+        try await withApp(Self.limits, testing: .live) { client async throws in
+            let socket = try RawSocket(port: try #require(client.port))
+            socket.send("POST /staff/v1/patrons HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\"")
+            #expect(await closed(socket).closed)
+        }
+    }
+
+    @Test("a kept-alive connection idle after its response is closed after the idle timeout")
+    func idleKeepAlive() async throws {
+        try await withApp(Self.limits, testing: .live) { client async throws in
+            let socket = try RawSocket(port: try #require(client.port))
+            socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let result = await closed(socket)
+            #expect(result.closed)
+            #expect(result.text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test("connections beyond the maximum are closed as they arrive; once the idle ones are reaped, requests are served")
+    func excessConnections() async throws {
+        try await withApp(Self.limits, testing: .live) { client async throws in
+            let port = try #require(client.port)
+            let held = try (0..<4).map { _ in try RawSocket(port: port) }
+            // Each held connection has been served once, so the server counts it before the next arrives.
+            for socket in held {
+                let status = await withCheckedContinuation { continuation in
+                    Thread.detachNewThread { continuation.resume(returning: socket.statusLine(of: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) }
+                }
+                #expect(status == "HTTP/1.1 200 OK")
+            }
+            let excess = try RawSocket(port: port, readTimeoutSeconds: 5)
+            excess.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let refused = await closed(excess)
+            #expect(refused.closed && !refused.text.contains("200"), "refused before any answer")
+            for socket in held { #expect(await closed(socket).closed) }
+            #expect(try await health(port) == "HTTP/1.1 200 OK")
+        }
+    }
+}
