@@ -15,8 +15,11 @@ public enum TestDatabase {
         return url.path
     }()
 
+    /// A throwaway cluster: durability is traded for speed (the suite creates a database per test).
     public static let cluster = EmbeddedPostgres(
-        baseDirectory: repositoryRoot + "/.data/test-postgres", port: 55431, logger: Logger(label: "test-cluster"))
+        baseDirectory: repositoryRoot + "/.data/test-postgres", port: 55431,
+        serverSettings: ["fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"],
+        logger: Logger(label: "test-cluster"))
 
     public static var sqlDirectory: String { repositoryRoot + "/sql" }
 

@@ -11,10 +11,17 @@ public struct EmbeddedPostgres: Sendable {
     public let dataDirectory: String
     public let socketDirectory: String
     public let port: Int
+    /// Server settings given on every start (`-c name=value`), e.g. to trade durability for speed on a
+    /// throwaway test cluster. None for a cluster whose data matters.
+    public let serverSettings: [String: String]
     let logger: Logger
 
     /// `baseDirectory` holds the cluster (`<base>/data`), its log and its socket.
-    public init(baseDirectory: String, port: Int = 55432, logger: Logger = Logger(label: "postgres.embedded")) {
+    public init(
+        baseDirectory: String, port: Int = 55432, serverSettings: [String: String] = [:],
+        logger: Logger = Logger(label: "postgres.embedded")
+    ) {
+        self.serverSettings = serverSettings
         var base = URL(fileURLWithPath: baseDirectory).standardizedFileURL.path
         if Self.runningAsRoot && !Self.postgresUserCanReach(base) {
             // The postgres user cannot traverse the working folder (e.g. under /root): keep the cluster
@@ -68,7 +75,11 @@ public struct EmbeddedPostgres: Sendable {
             }
             if isRunning() { return false }
             logger.info("starting embedded PostgreSQL", metadata: ["socket": "\(socketDirectory)", "port": "\(port)"])
-            try run(Self.binary("pg_ctl"), ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", base + "/postgres.log"])
+            var arguments = ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", base + "/postgres.log"]
+            if !serverSettings.isEmpty {
+                arguments += ["-o", serverSettings.sorted { $0.key < $1.key }.map { "-c \($0.key)=\($0.value)" }.joined(separator: " ")]
+            }
+            try run(Self.binary("pg_ctl"), arguments)
             return true
         }
     }
