@@ -46,23 +46,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         arm(context, limits.headerTimeout)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        if counted {
-            counted = false
-            counter.open.subtract(1, ordering: .relaxed)
-        }
-    }
+    func handlerRemoved(context: ChannelHandlerContext) { release() }
 
     func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    /// The connection is gone (or this handler is): stop its timer and count it out, once.
+    private func release() {
         timer?.cancel()
         timer = nil
         if counted {
             counted = false
             counter.open.subtract(1, ordering: .relaxed)
         }
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -50,3 +50,12 @@ create or replace function ps.can_write_institution(p_institution_id bigint) ret
     language sql stable parallel safe
     as $$ select ps.can_see_institution(p_institution_id) and coalesce(ps.current_staff_role(), '') <> 'report_reader' $$;
 comment on function ps.can_write_institution(bigint) is 'Row-level security predicate for writes: visible, and not a read-only report reader.';
+
+create or replace function ps.is_own_or_staff_row(p_patron_id bigint) returns boolean
+    language sql stable parallel safe
+    as $$
+        select coalesce(ps.current_staff_role(), '') not in ('patron', 'pac')
+            or p_patron_id = nullif(ps.request_setting('ps.patron_id'), '')::bigint
+    $$;
+comment on function ps.is_own_or_staff_row(bigint) is
+    'Row-level security predicate for a patron''s own rows: staff requests pass; a PAC request only for the signed-in patron''s rows.';
