@@ -30,8 +30,8 @@ public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async 
     }
     let counter = ConnectionGuard.Counter()
     let limits = ConnectionGuard.Limits(
-        maxConnections: configuration.maxConnections, headerTimeout: .seconds(configuration.requestHeaderTimeoutSeconds),
-        bodyTimeout: .seconds(configuration.requestBodyTimeoutSeconds), idleTimeout: .seconds(configuration.idleTimeoutSeconds))
+        maxConnections: configuration.maxConnections, headerTimeout: .configured(seconds: configuration.requestHeaderTimeoutSeconds),
+        bodyTimeout: .configured(seconds: configuration.requestBodyTimeoutSeconds), idleTimeout: .configured(seconds: configuration.idleTimeoutSeconds))
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(counter: counter, limits: limits)])),

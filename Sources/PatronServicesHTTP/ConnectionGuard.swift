@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 import Synchronization
@@ -6,7 +7,8 @@ import Synchronization
 /// they arrive, a connection that has not sent a complete request head within `headerTimeout` (from
 /// when it opened) or within `idleTimeout` (after its last response) is closed, and so is one whose
 /// body is not complete within `bodyTimeout` of its head. Slow or idle clients cannot hold the
-/// process's file descriptors or its request tasks.
+/// process's file descriptors or its request tasks. Once the server drains (graceful shutdown), every
+/// response says `Connection: close`, so no client sends another request on a connection about to close.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -29,6 +31,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counter: Counter
     private let limits: Limits
     private var counted = false
+    private var draining = false
     private var timer: Scheduled<Void>?
 
     init(counter: Counter, limits: Limits) {
@@ -74,7 +77,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { draining = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if draining, case .head(var head) = unwrapOutboundIn(data) {
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            return
+        }
         if case .end = unwrapOutboundIn(data) {
             // The response is complete: the next request head must come within the idle timeout.
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -96,5 +109,5 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
 extension TimeAmount {
     /// Whole milliseconds of a configured number of seconds.
-    static func seconds(_ value: Double) -> TimeAmount { .milliseconds(Int64(value * 1000)) }
+    static func configured(seconds value: Double) -> TimeAmount { .milliseconds(Int64(value * 1000)) }
 }
