@@ -7,8 +7,11 @@ import Synchronization
 /// they arrive, a connection that has not sent a complete request head within `headerTimeout` (from
 /// when it opened) or within `idleTimeout` (after its last response) is closed, and so is one whose
 /// body is not complete within `bodyTimeout` of its head. Slow or idle clients cannot hold the
-/// process's file descriptors or its request tasks. Once the server drains (graceful shutdown), every
-/// response says `Connection: close`, so no client sends another request on a connection about to close.
+/// process's file descriptors or its request tasks.
+///
+/// When the server drains (graceful shutdown), every response says `Connection: close`, so no client
+/// sends another request on a connection about to close; and a connection idle at that moment is given
+/// `drainGrace` before the server closes it, so a request already on its way is answered, not dropped.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -26,12 +29,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var headerTimeout: TimeAmount
         var bodyTimeout: TimeAmount
         var idleTimeout: TimeAmount
+        var drainGrace: TimeAmount = .seconds(1)
     }
 
     private let counter: Counter
     private let limits: Limits
     private var counted = false
     private var draining = false
+    /// A request head has been read and its response is not yet complete.
+    private var inRequest = false
     private var timer: Scheduled<Void>?
 
     init(counter: Counter, limits: Limits) {
@@ -68,7 +74,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: arm(context, limits.bodyTimeout)
+        case .head:
+            inRequest = true
+            arm(context, limits.bodyTimeout)
         case .body: break
         case .end:
             timer?.cancel()
@@ -78,8 +86,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent { draining = true }
-        context.fireUserInboundEventTriggered(event)
+        guard event is ChannelShouldQuiesceEvent, !draining else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        if inRequest {
+            // Hummingbird closes the connection once this response is written.
+            context.fireUserInboundEventTriggered(event)
+        } else {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: limits.drainGrace) { loopBound.value.fireUserInboundEventTriggered(event) }
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -89,6 +107,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if case .end = unwrapOutboundIn(data) {
+            inRequest = false
             // The response is complete: the next request head must come within the idle timeout.
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let idle = limits.idleTimeout
