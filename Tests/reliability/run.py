@@ -19,7 +19,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "patron-services")
+BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "patron-services")
 PG_BIN = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
 PG_CTL = f"/usr/lib/postgresql/{PG_BIN}/bin/pg_ctl"
 PSQL = f"/usr/lib/postgresql/{PG_BIN}/bin/psql"
@@ -147,7 +147,7 @@ def lockout_abuse(service):
 
 @probe("40 concurrent wrong PINs for one barcode: at most 5 are checked, the rest are locked")
 def pin_race(service):
-    barcode = "2001000000101"
+    _, barcode = psql(service, "postgres", "select barcode from ps.patron order by patron_id offset 10 limit 1")
     statuses = []
     threads = [threading.Thread(target=lambda i=i: statuses.append(service.sign_in(barcode, f"9{i:03d}", source=f"127.0.1.{i + 1}")))
                for i in range(40)]
@@ -244,6 +244,55 @@ def shutdown_under_load(service_unused):
     assert answered[0] > 0 and not broken, f"answered {answered[0]}, broken {len(broken)}: {broken[:3]}"
 
 
+@probe("concurrent resends of one Idempotency-Key all get the first answer")
+def idempotent_resends(service):
+    pac = {"x-pac-client-key": service.credentials["pac"]}
+    status, body = service.request("POST", "/pac/v1/sign-in", {"barcode": service.credentials["barcode"], "pin": "1234"},
+                                   headers=pac, source="127.0.2.1")
+    assert status == 201, status
+    session = json.loads(body)["sessionToken"]
+    account = json.loads(service.request("GET", "/pac/v1/account", headers={**pac, "authorization": f"Bearer {session}"})[1])
+    library = {"authorization": f"Bearer {service.credentials['library']}"}
+    codes = [t["code"] for t in json.loads(service.request("GET", "/staff/v1/patron-types", headers=library)[1])]
+    status, body = service.request("PUT", "/staff/v1/patron-access-options", headers=library, body={
+        "level": "library", "institutionId": account["institutionId"],
+        "options": {"changeNotificationMethod": True, "updatePatronTypes": codes}})
+    assert status == 200, (status, body[:200])
+    answers = []
+    headers = {**pac, "authorization": f"Bearer {session}", "idempotency-key": "probe-resend-1"}
+    threads = [threading.Thread(target=lambda: answers.append(service.request("POST", "/pac/v1/change-requests",
+                                                                              {"notificationMethod": "email"}, headers=headers)))
+               for _ in range(10)]
+    [t.start() for t in threads]
+    [t.join(60) for t in threads]
+    statuses = {status for status, _ in answers}
+    bodies = {body for _, body in answers}
+    assert len(answers) == 10 and len(bodies) == 1 and len(statuses) == 1 and statuses.pop() < 500, f"{statuses}, {len(bodies)} bodies"
+
+
+@probe("sign-in takes as long for an unknown barcode as for a known one (rank-sum over 40 tries each)")
+def sign_in_timing(service):
+    def timed(barcode, source):
+        started = time.perf_counter()
+        service.sign_in(barcode, "0000", source=source)
+        return time.perf_counter() - started
+    _, listed = psql(service, "postgres", "select barcode from ps.patron where deleted_at is null order by patron_id offset 50 limit 40")
+    barcodes = listed.split()
+    assert len(barcodes) == 40, listed
+    known, unknown = [], []
+    for i in range(40):  # interleaved, each barcode once (no lockout), each from its own address
+        known.append(timed(barcodes[i], f"127.0.3.{i + 1}"))
+        unknown.append(timed(f"8888{i:09d}", f"127.0.4.{i + 1}"))
+    ranked = sorted([(t, 0) for t in known] + [(t, 1) for t in unknown])
+    rank_sum = sum(rank + 1 for rank, (_, group) in enumerate(ranked) if group == 0)
+    n = len(known)
+    mean, sd = n * (2 * n + 1) / 2, (n * n * (2 * n + 1) / 12) ** 0.5
+    z = (rank_sum - mean) / sd
+    median = lambda values: sorted(values)[len(values) // 2]
+    print(f"  median known {median(known) * 1000:.1f} ms, unknown {median(unknown) * 1000:.1f} ms, z = {z:.2f}")
+    assert abs(z) < 3.3, f"the two distributions differ (z = {z:.2f}, p < 0.001)"
+
+
 @probe("a database restart under write load loses no acknowledged write")
 def restart_under_writes(service):
     token = service.credentials["staff"]
@@ -278,7 +327,8 @@ def main():
     folder = tempfile.mkdtemp(prefix="ps-reliability-")
     service = Service(folder)
     try:
-        for run in [report_login, lockout_abuse, pin_race, hostile_inputs, restart_under_writes, idle_flood, shutdown_under_load]:
+        for run in [report_login, lockout_abuse, pin_race, hostile_inputs, idempotent_resends, sign_in_timing, restart_under_writes,
+                    idle_flood, shutdown_under_load]:
             run(service)
     finally:
         service.stop()
