@@ -28,13 +28,13 @@ public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async 
         services.append(MembershipReminderService(
             pool: pool, interval: .seconds(configuration.membershipRemindersIntervalSeconds), logger: logger))
     }
-    let counter = ConnectionGuard.Counter()
+    let registry = ConnectionRegistry()
     let limits = ConnectionGuard.Limits(
         maxConnections: configuration.maxConnections, headerTimeout: .configured(seconds: configuration.requestHeaderTimeoutSeconds),
         bodyTimeout: .configured(seconds: configuration.requestBodyTimeoutSeconds), idleTimeout: .configured(seconds: configuration.idleTimeoutSeconds))
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(counter: counter, limits: limits)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(registry: registry, limits: limits)])),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "patron-services"),
         services: services,
         logger: logger)

@@ -1,13 +1,13 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
-/// Limits what one client connection can hold: connections beyond `maxConnections` are closed as
-/// they arrive, a connection that has not sent a complete request head within `headerTimeout` (from
-/// when it opened) or within `idleTimeout` (after its last response) is closed, and so is one whose
-/// body is not complete within `bodyTimeout` of its head. Slow or idle clients cannot hold the
-/// process's file descriptors or its request tasks.
+/// Limits what one client connection can hold: at most `maxConnections` are open (a newcomer at the
+/// limit replaces the connection that has waited longest for a request head, or is closed when every
+/// connection is busy; ``ConnectionRegistry``), a connection that has not sent a complete request head
+/// within `headerTimeout` (from when it opened) or within `idleTimeout` (after its last response) is
+/// closed, and so is one whose body is not complete within `bodyTimeout` of its head. Slow or idle
+/// clients cannot hold the process's file descriptors or its request tasks.
 ///
 /// When the server drains (graceful shutdown), every response says `Connection: close`, so no client
 /// sends another request on a connection about to close; and a connection idle at that moment is given
@@ -18,12 +18,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The connections open now, shared by every connection's guard.
-    final class Counter: Sendable {
-        let open = Atomic<Int>(0)
-        init() {}
-    }
-
     struct Limits: Sendable {
         var maxConnections: Int
         var headerTimeout: TimeAmount
@@ -32,43 +26,42 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var drainGrace: TimeAmount = .seconds(1)
     }
 
-    private let counter: Counter
+    private let registry: ConnectionRegistry
     private let limits: Limits
-    private var counted = false
+    private var admitted = false
     private var draining = false
     /// A request head has been read and its response is not yet complete.
     private var inRequest = false
     private var timer: Scheduled<Void>?
 
-    init(counter: Counter, limits: Limits) {
-        self.counter = counter
+    init(registry: ConnectionRegistry, limits: Limits) {
+        self.registry = registry
         self.limits = limits
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let open = counter.open.add(1, ordering: .relaxed).newValue
-        counted = true
-        guard open <= limits.maxConnections else {
+        guard registry.admit(context.channel, limit: limits.maxConnections) else {
             context.close(promise: nil)
             return
         }
+        admitted = true
         arm(context, limits.headerTimeout)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { release() }
+    func handlerRemoved(context: ChannelHandlerContext) { release(context) }
 
     func channelInactive(context: ChannelHandlerContext) {
-        release()
+        release(context)
         context.fireChannelInactive()
     }
 
     /// The connection is gone (or this handler is): stop its timer and count it out, once.
-    private func release() {
+    private func release(_ context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        if counted {
-            counted = false
-            counter.open.subtract(1, ordering: .relaxed)
+        if admitted {
+            admitted = false
+            registry.remove(context.channel)
         }
     }
 
@@ -76,6 +69,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             inRequest = true
+            registry.setWaiting(context.channel, false)
             arm(context, limits.bodyTimeout)
         case .body: break
         case .end:
@@ -108,6 +102,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if case .end = unwrapOutboundIn(data) {
             inRequest = false
+            registry.setWaiting(context.channel, true)
             // The response is complete: the next request head must come within the idle timeout.
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             let idle = limits.idleTimeout

@@ -9,14 +9,18 @@ import Testing
 
 @Suite("The connection guard on one channel")
 struct ConnectionGuardTests {
-    func channel(_ counter: ConnectionGuard.Counter, max: Int = 10) throws -> EmbeddedChannel {
+    /// An active (connected) channel with a guard over `registry`.
+    func channel(_ registry: ConnectionRegistry, max: Int = 10) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let limits = ConnectionGuard.Limits(maxConnections: max, headerTimeout: .seconds(10), bodyTimeout: .seconds(10), idleTimeout: .seconds(10))
-        return EmbeddedChannel(handler: ConnectionGuard(counter: counter, limits: limits))
+        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: registry, limits: limits))
+        return channel
     }
 
     @Test("while the server drains, responses say Connection: close (a kept-alive client does not send into a closing connection)")
     func connectionCloseWhileDraining() throws {
-        let channel = try channel(ConnectionGuard.Counter())
+        let channel = try channel(ConnectionRegistry())
         try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
         guard case .head(let before) = try channel.readOutbound(as: HTTPResponsePart.self) else { Issue.record("no head"); return }
         #expect(before.headerFields[.connection] == nil)
@@ -27,26 +31,32 @@ struct ConnectionGuardTests {
         _ = try channel.finish()
     }
 
-    @Test("connections are counted in and out; one over the maximum is closed at once")
-    func counting() throws {
-        let counter = ConnectionGuard.Counter()
-        let first = try channel(counter, max: 1)
-        #expect(counter.open.load(ordering: .relaxed) == 1)
-        let second = try channel(counter, max: 1)
-        #expect(counter.open.load(ordering: .relaxed) == 1, "the second was refused and counted out")
-        #expect(!second.isActive)
-        _ = try? second.finish()
-        _ = try first.finish()
-        #expect(counter.open.load(ordering: .relaxed) == 0)
+    @Test("at the limit, a newcomer takes the place of the connection waiting longest for a request; with every connection busy, it is refused")
+    func admission() throws {
+        let registry = ConnectionRegistry()
+        let first = try channel(registry, max: 2)
+        let second = try channel(registry, max: 2)
+        #expect(registry.count == 2)
+        // Both wait for a request: the newcomer replaces the first, which has waited longest.
+        let third = try channel(registry, max: 2)
+        #expect(!first.isActive && second.isActive && third.isActive)
+        #expect(registry.count == 2)
+        // Both left are busy with a request: a newcomer is refused.
+        for busy in [second, third] { try busy.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/x"))) }
+        let fourth = try channel(registry, max: 2)
+        #expect(!fourth.isActive)
+        #expect(second.isActive && third.isActive)
+        #expect(registry.count == 2)
+        for channel in [second, third] { _ = try? channel.finish() }
+        #expect(registry.count == 0)
     }
 
     @Test("a silent connection is closed when the header timeout passes")
     func headerTimeout() throws {
-        let counter = ConnectionGuard.Counter()
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(1), bodyTimeout: .seconds(10), idleTimeout: .seconds(10))
-        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(counter: counter, limits: limits))
+        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
         #expect(channel.isActive)

@@ -178,7 +178,7 @@ def hostile_inputs(service):
         assert 400 <= response.status < 500, f"{method} {path} {body[:40] if body else ''}: {response.status}"
 
 
-@probe("idle connections beyond the limit are refused and reaped; /health answers again")
+@probe("300 idle connections against a limit of 64 cannot keep /health out")
 def idle_flood(service_unused):
     folder = tempfile.mkdtemp(prefix="ps-flood-")
     limited = Service(folder, {"HTTP_MAXCONNECTIONS": "64", "HTTP_REQUESTHEADERTIMEOUTSECONDS": "2"})
@@ -187,14 +187,9 @@ def idle_flood(service_unused):
         for _ in range(300):
             s = socket.create_connection(("127.0.0.1", limited.port), timeout=5)
             sockets.append(s)
-        deadline = time.time() + 30
-        answered = False
-        while time.time() < deadline and not answered:
-            try:
-                answered = limited.get("/health")[0] == 200
-            except OSError:
-                time.sleep(0.2)
-        assert answered, "/health did not answer within 30 s"
+        # Every slot is held by an idle connection: a newcomer takes the place of the one idle longest.
+        status = limited.get("/health")[0]
+        assert status == 200, f"/health answered {status} during the flood"
         for s in sockets:
             s.close()
     finally:
