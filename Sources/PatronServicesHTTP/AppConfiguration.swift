@@ -17,6 +17,10 @@ public struct AppConfiguration: Sendable {
     public var requestBodyTimeoutSeconds: Double
     /// Seconds a kept-alive connection may wait for its next request.
     public var idleTimeoutSeconds: Double
+    /// Origins (scheme://host[:port]) whose web pages may call the API (CORS); none by default.
+    public var corsAllowedOrigins: [String]
+    /// The `Strict-Transport-Security` value to send (behind TLS), or nil.
+    public var strictTransportSecurity: String?
     public var logLevel: Logger.Level
     /// `json` (one JSON object per line, the default) or `text`.
     public var logFormat: String
@@ -42,6 +46,9 @@ public struct AppConfiguration: Sendable {
         requestHeaderTimeoutSeconds = reader.double(forKey: "http.requestHeaderTimeoutSeconds", default: 10)
         requestBodyTimeoutSeconds = reader.double(forKey: "http.requestBodyTimeoutSeconds", default: 30)
         idleTimeoutSeconds = reader.double(forKey: "http.idleTimeoutSeconds", default: 60)
+        corsAllowedOrigins = reader.string(forKey: "http.cors.allowedOrigins", default: "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "*" }
+        strictTransportSecurity = reader.string(forKey: "http.strictTransportSecurity")
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         logFormat = reader.string(forKey: "log.format", default: "json")
         databaseURL = reader.string(forKey: "database.url", isSecret: true)

@@ -48,6 +48,8 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
         RequestIDMiddleware()
         MetricsMiddleware(metrics: metrics)
         AccessLogMiddleware()
+        SecurityHeadersMiddleware(strictTransportSecurity: configuration.strictTransportSecurity)
+        CORSMiddleware(allowedOrigins: Set(configuration.corsAllowedOrigins), routes: routes)
         ProblemMiddleware(routes: routes)
         BodyLimitMiddleware(limit: configuration.maxBodyBytes)
     }
