@@ -7,10 +7,7 @@ create or replace function ps.authenticate_pac(p_client_key text, p_session_toke
         v_client pac_client;
         v_session patron_session;
     begin
-        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
-        if not found then
-            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
-        end if;
+        v_client := ps.live_pac_client(p_client_key);
         if p_session_token is not null then
             -- A session ends with the patron record, with the key that issued it, and is honoured only
             -- through a key of the library whose key issued it.

@@ -1,3 +1,20 @@
+-- The PAC client a key belongs to, if it is not revoked; PS401 invalid_client_key otherwise. Every PAC
+-- request (sign-in included) starts here.
+create or replace function ps.live_pac_client(p_client_key text) returns ps.pac_client
+    language plpgsql stable security definer set search_path = ps, public, pg_temp
+    as $$
+    declare
+        v_client pac_client;
+    begin
+        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
+        if not found then
+            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
+        end if;
+        return v_client;
+    end $$;
+comment on function ps.live_pac_client(text) is 'The unrevoked PAC client holding a key (matched by its SHA-256), or PS401 invalid_client_key.';
+revoke execute on function ps.live_pac_client(text) from public, patron_app, patron_report;
+
 create or replace function ps.create_pac_client(p_branch_id bigint, p_label text, p_created_by text)
     returns table (client_id bigint, client_key text)
     language plpgsql volatile security definer set search_path = ps, public, pg_temp

@@ -18,10 +18,7 @@ create or replace function ps.patron_sign_in(p_client_key text, p_barcode text, 
         v_ok boolean;
         v_expires timestamptz;
     begin
-        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
-        if not found then
-            raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
-        end if;
+        v_client := ps.live_pac_client(p_client_key);
         -- One attempt at a time per barcode: the count of recent failures and this attempt's own failure
         -- are read and written under one lock, so concurrent wrong PINs cannot all pass the check.
         perform pg_advisory_xact_lock(hashtextextended('ps.patron_sign_in:' || lower(p_barcode), 0));
