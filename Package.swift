@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -42,10 +43,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "Mail",
+            dependencies: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PatronServices",
             dependencies: [
                 "Postgres",
+                "Mail",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -55,6 +69,8 @@ let package = Package(
             dependencies: [
                 "PatronServices",
                 "Postgres",
+                "Mail",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -73,6 +89,8 @@ let package = Package(
                 "PatronServicesHTTP",
                 "PatronServices",
                 "Postgres",
+                "Mail",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -84,7 +102,8 @@ let package = Package(
         .target(
             name: "PatronServicesTesting",
             dependencies: [
-                "PatronServices", "PatronServicesHTTP", "Postgres",
+                "PatronServices", "PatronServicesHTTP", "Postgres", "Mail",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "PatronServicesUnitTests",
             dependencies: [
-                "PatronServicesHTTP", "PatronServices", "Postgres",
+                "PatronServicesHTTP", "PatronServices", "Postgres", "Mail",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -111,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PatronServicesTests",
-            dependencies: ["PatronServices", "PatronServicesTesting", "Postgres"],
+            dependencies: ["PatronServices", "PatronServicesTesting", "Postgres", "Mail", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -121,6 +140,8 @@ let package = Package(
                 "PatronServicesTesting",
                 "PatronServices",
                 "Postgres",
+                "Mail",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -1,6 +1,8 @@
 import Configuration
 import Foundation
 import Logging
+import Mail
+import PatronServices
 import Postgres
 
 /// Every setting the service reads, with its key and default. Keys map to environment variables by
@@ -35,8 +37,16 @@ public struct AppConfiguration: Sendable {
     public var embeddedDirectory: String
     public var migrateOnStart: Bool?
     public var sqlDirectory: String?
-    /// Seconds between runs of the membership expiry reminder queue; 0 turns the schedule off.
-    public var membershipRemindersIntervalSeconds: Int
+    /// Seconds between runs of the reminder jobs (idempotent per day); 0 turns the schedule off.
+    public var noticeJobsIntervalSeconds: Int
+    /// Seconds between delivery passes when nothing is due.
+    public var noticeDeliveryIntervalSeconds: Double
+    /// The SMTP server notices go to; nil: `serve` queues notices but sends none.
+    public var smtp: SMTPConfiguration?
+    /// Delivery workers (concurrent SMTP connections), batch size and claim lease.
+    public var noticeWorkers: Int
+    public var noticeBatchSize: Int
+    public var noticeLeaseSeconds: Int
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -60,13 +70,30 @@ public struct AppConfiguration: Sendable {
         embeddedDirectory = reader.string(forKey: "database.embedded.directory", default: ".data/postgres")
         migrateOnStart = reader.bool(forKey: "database.migrateOnStart")
         sqlDirectory = reader.string(forKey: "sql.directory")
-        membershipRemindersIntervalSeconds = reader.int(forKey: "reminders.membershipIntervalSeconds", default: 3_600)
+        noticeJobsIntervalSeconds = reader.int(forKey: "notices.jobsIntervalSeconds", default: 3_600)
+        noticeDeliveryIntervalSeconds = reader.double(forKey: "notices.deliveryIntervalSeconds", default: 5)
+        noticeWorkers = reader.int(forKey: "notices.workers", default: 2)
+        noticeBatchSize = reader.int(forKey: "notices.batchSize", default: 100)
+        noticeLeaseSeconds = reader.int(forKey: "notices.leaseSeconds", default: 300)
+        smtp = reader.string(forKey: "smtp.host").map { host in
+            SMTPConfiguration(
+                host: host, port: reader.int(forKey: "smtp.port", default: 25),
+                security: SMTPConfiguration.Security(rawValue: reader.string(forKey: "smtp.security", default: "none")) ?? .starttls,
+                username: reader.string(forKey: "smtp.username"), password: reader.string(forKey: "smtp.password", isSecret: true),
+                from: reader.string(forKey: "smtp.from", default: "notices@localhost"), messageIDDomain: reader.string(forKey: "smtp.messageIdDomain"),
+                timeoutSeconds: reader.int(forKey: "smtp.timeoutSeconds", default: 60))
+        }
     }
 
     /// True when libpq's own environment names a server (so nothing embedded is started).
     public static var libpqEnvironmentConfigured: Bool {
         let environment = ProcessInfo.processInfo.environment
         return ["PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"].contains { environment[$0] != nil }
+    }
+
+    /// The delivery worker's settings, when an SMTP server is configured.
+    public var noticeDelivery: NoticeDelivery.Configuration? {
+        smtp.map { NoticeDelivery.Configuration(smtp: $0, batchSize: noticeBatchSize, leaseSeconds: noticeLeaseSeconds, workers: noticeWorkers) }
     }
 
     func poolConfiguration(_ connection: PostgresConfiguration) -> PostgresPool.Configuration {

@@ -22,6 +22,34 @@ public final class AppMetrics: Sendable {
         ).recordNanoseconds(duration.nanoseconds)
     }
 
+    /// One delivery attempt of a notice: outcome sent, temporary (will retry) or permanent (dead).
+    func recordNotice(kind: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "notice_deliveries_total", helpText: "Notice delivery attempts by this process, by kind and outcome."),
+            labels: [("kind", kind), ("outcome", outcome)]
+        ).increment()
+    }
+
+    /// The outbox as the database holds it (every process's work): notices by kind and status
+    /// (pending = queued, sent, printed, dead), and the age of the oldest unsent one.
+    func recordOutbox(_ figures: OutboxFigures) {
+        for count in figures.counts {
+            registry.makeGauge(
+                descriptor: .init(metricName: "notices", helpText: "Notices in the outbox by kind and status."),
+                labels: [("kind", count.kind), ("status", count.status)]
+            ).set(Int64(count.count))
+        }
+        registry.makeGauge(
+            descriptor: .init(metricName: "notices_oldest_pending_seconds", helpText: "Age of the oldest e-mail or text notice not yet sent.")
+        ).set(figures.oldestPendingSeconds)
+    }
+
+    struct OutboxFigures: Decodable {
+        struct Count: Decodable { var kind: String; var status: String; var count: Int }
+        var counts: [Count]
+        var oldestPendingSeconds: Double
+    }
+
     /// Prometheus text exposition, with the pool's gauges read at scrape time.
     func render(pool: PostgresPool?) -> String {
         if let statistics = pool?.statistics {

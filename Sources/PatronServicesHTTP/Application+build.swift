@@ -24,9 +24,15 @@ public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async 
         services.append(EmbeddedClusterService(cluster: cluster, logger: logger))
     }
     services.append(pool)
-    if configuration.membershipRemindersIntervalSeconds > 0 {
-        services.append(MembershipReminderService(
-            pool: pool, interval: .seconds(configuration.membershipRemindersIntervalSeconds), logger: logger))
+    if configuration.noticeJobsIntervalSeconds > 0 {
+        services.append(NoticeJobService(pool: pool, interval: .seconds(configuration.noticeJobsIntervalSeconds), logger: logger))
+    }
+    if let delivery = configuration.noticeDelivery {
+        services.append(NoticeDeliveryService(
+            pool: pool, configuration: delivery, interval: .seconds(configuration.noticeDeliveryIntervalSeconds), metrics: metrics,
+            logger: logger, name: "serve-\(ProcessInfo.processInfo.processIdentifier)"))
+    } else {
+        logger.warning("smtp.host is not set: notices are queued but not sent")
     }
     let registry = ConnectionRegistry()
     let limits = ConnectionGuard.Limits(
@@ -71,6 +77,8 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     CirculationController(db: db).registerSuspensions(staff)
     MembershipController(db: db).register(staff)
     LimitsController(db: db).register(staff)
+    NoticesController(db: db).register(staff)
+    PrintNoticesController(db: db).register(staff)
     ReportsController(db: db).register(staff)
     router.addRoutes(staff.collection, atPath: "/staff/v1")
 

@@ -24,8 +24,16 @@ struct SystemController {
                     headers: [.retryAfter: "1"])
             }
         }
-        endpoints.on(.get, "metrics") { _, _ in
-            Response(
+        endpoints.on(.get, "metrics") { _, context in
+            // The outbox figures come from the database; a scrape while it is down still gets the rest.
+            do {
+                let figures = try await pool.transactionalQuery(NoticeQueries.metrics, options: NoticeQueries.systemOptions("system:metrics"))
+                    .scalar(PostgresJSON.self).decode(AppMetrics.OutboxFigures.self)
+                metrics.recordOutbox(figures)
+            } catch {
+                context.logger.warning("outbox figures unavailable", metadata: ["error": "\(error)"])
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: pool))))
         }

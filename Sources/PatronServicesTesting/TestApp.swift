@@ -19,7 +19,7 @@ public func withApp<T: Sendable>(
         "http.host": "127.0.0.1", "http.port": 0, "log.level": "warning",
         "database.url": .init(.string(database.appURL), isSecret: true), "database.pool.size": 4,
         // No background schedule in tests: a test that wants reminders runs them itself.
-        "reminders.membershipIntervalSeconds": 0,
+        "notices.jobsIntervalSeconds": 0,
     ]
     for (key, value) in extra { values[key] = value }
     let app = try await buildApplication(reader: ConfigReader(providers: [InMemoryProvider(values: values)]), logger: logger)

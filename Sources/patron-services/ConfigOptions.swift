@@ -19,7 +19,7 @@ struct ConfigOptions: ParsableArguments {
         if let logLevel { values["log.level"] = .init(.string(logLevel), isSecret: false) }
         return ConfigReader(providers: [
             InMemoryProvider(name: "arguments", values: values),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["DATABASE_URL", "DATABASE_OWNERURL", "DATABASE_OWNER_URL"])),
+            EnvironmentVariablesProvider(secretsSpecifier: .specific(["DATABASE_URL", "DATABASE_OWNERURL", "DATABASE_OWNER_URL", "SMTP_PASSWORD"])),
             try await FileProvider<JSONSnapshot>(filePath: FilePath(config), allowMissing: true),
         ])
     }

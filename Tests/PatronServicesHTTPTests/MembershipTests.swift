@@ -272,7 +272,7 @@ struct MembershipTests {
                 try await c.query("select recipients[1] from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'email'").scalar(String.self)
             }
             #expect(recipients == "mem-0020@example.org")
-            let printed = try await m.fixture.adminScalar("select payload->'postalAddress'->>'line1' from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'print' and patron_id = \(paper)", as: String.self)
+            let printed = try await m.fixture.adminScalar("select ps.notice_context(kind, patron_id, payload)->'address'->>'line1' from ps.outbox where kind = 'membership_expiry_reminder' and channel = 'print' and patron_id = \(paper)", as: String.self)
             #expect(printed == "12 Elm St")
         }
     }
@@ -280,7 +280,7 @@ struct MembershipTests {
     @Test("the service queues expiry reminders on its own schedule, acting consortium-wide as the system")
     func scheduledReminders() async throws {
         let m = try await MembershipFixture.make()
-        try await withApp(["reminders.membershipIntervalSeconds": 0], database: m.fixture.database) { client async throws in
+        try await withApp(database: m.fixture.database) { client async throws in
             _ = try await m.requireMembership(client, fee: 0)
             let soon = try await m.register(client, "MEM-0030")
             _ = try await m.fixture.asAdmin { c async throws in
@@ -288,9 +288,9 @@ struct MembershipTests {
             }
         }
         let pool = PostgresPool(configuration: .init(connection: m.fixture.database.app, maxConnections: 1))
-        let service = MembershipReminderService(pool: pool, interval: .seconds(3_600), logger: Logger(label: "test"))
-        #expect(try await service.runOnce() == 1)
-        #expect(try await service.runOnce() == 0, "once per membership")
+        let service = NoticeJobService(pool: pool, interval: .seconds(3_600), logger: Logger(label: "test"))
+        #expect(try await service.runOnce().decode(JobSummary.self).membershipReminders["queued"] == 1)
+        #expect(try await service.runOnce().decode(JobSummary.self).membershipReminders["queued"] == 0, "once per membership")
         await pool.close()
         let queued = try await m.fixture.asAdmin { c async throws in
             try await c.query("select count(*) from ps.outbox where kind = 'membership_expiry_reminder' and 'mem-0030@example.org' = any (recipients)").scalar(Int.self)
@@ -298,3 +298,4 @@ struct MembershipTests {
         #expect(queued == 1)
     }
 }
+

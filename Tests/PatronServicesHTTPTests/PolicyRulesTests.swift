@@ -71,8 +71,12 @@ struct PolicyRulesTests {
         try await withApp(database: p.fixture.database) { client async throws in
             var response = try await client.call(.get, "/staff/v1/patrons/\(p.patron)/contact-options", token: p.staff)
             #expect(response.object["accountOverview"] is NSNull, "no template, no option")
+            response = try await client.call(.post, "/staff/v1/notice-templates", token: p.admin,
+                json: #"{"kind":"account_overview","name":"Summer overview","subject":"Your account","bodyText":"{{account.openLoans}} on loan"}"#)
+            #expect(response.status == .created)
+            let template = try #require(response.object["templateId"] as? Int)
             response = try await client.call(.put, "/staff/v1/patron-type-policies/\(p.type)", token: p.admin,
-                json: #"{"accountOverviewTemplate":"Summer overview","replyToFirst":"patron_type","replyToSecond":"branch"}"#)
+                json: #"{"accountOverviewTemplateId":\#(template),"replyToFirst":"patron_type","replyToSecond":"branch"}"#)
             #expect(response.status == .ok)
             // The patron type has no address configured: the second choice, the branch's, answers.
             response = try await client.call(.get, "/staff/v1/patrons/\(p.patron)/contact-options", token: p.staff)

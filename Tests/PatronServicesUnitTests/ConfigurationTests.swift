@@ -17,7 +17,8 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
         #expect(configuration.acquireTimeoutMilliseconds == 5_000)
         #expect(configuration.statementTimeoutMilliseconds == 15_000)
-        #expect(configuration.membershipRemindersIntervalSeconds == 3_600)
+        #expect(configuration.noticeJobsIntervalSeconds == 3_600)
+        #expect(configuration.smtp == nil, "no SMTP server unless configured: notices queue, none is sent")
         #expect(configuration.databaseURL == nil)
     }
 

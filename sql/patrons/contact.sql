@@ -20,8 +20,9 @@ create or replace function ps.contact_options(p_patron_id bigint) returns jsonb
     as $$
         select jsonb_build_object('patronId', p.patron_id,
             'notification', (select jsonb_build_object('channel', a.channel, 'address', a.address) from ps.notification_address(p.patron_id) a),
-            'accountOverview', case when pp.account_overview_template is not null then jsonb_build_object(
-                'template', pp.account_overview_template,
+            'accountOverview', case when pp.account_overview_template_id is not null then jsonb_build_object(
+                'templateId', pp.account_overview_template_id,
+                'template', (select t.name from ps.notice_template t where t.template_id = pp.account_overview_template_id),
                 'replyTo', coalesce(first.address, second.address),
                 'replyToChoice', case when first.address is not null then pp.reply_to_first
                                       when second.address is not null then pp.reply_to_second end) end)

@@ -19,8 +19,8 @@ create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p
         v_errors := ps.json_field_errors(p, '{"maxLoanValueMinor": "money?", "maxItemsOverdue": "count?", "maxDaysOverdue": "count?",
             "maxClaimedLost": "count?", "maxClaimedReturned": "count?", "maxClaimedNeverHad": "count?", "maxOutstandingBilledMinor": "money?",
             "maxWaivedMinor": "money?", "maxSuspensionMinutes": "minutes?", "usePatronSuppliedEmail": "boolean",
-            "blockRenewalWhenExceeded": "boolean", "membershipPolicyId": "positive?", "billNotificationPolicy": "text?",
-            "suspensionNotificationPolicy": "text?", "accountOverviewTemplate": "text?", "replyToFirst": "text?", "replyToSecond": "text?"}');
+            "blockRenewalWhenExceeded": "boolean", "membershipPolicyId": "positive?", "billNotificationPolicyId": "positive?",
+            "suspensionNotificationPolicyId": "positive?", "accountOverviewTemplateId": "positive?", "replyToFirst": "text?", "replyToSecond": "text?"}');
         if p ? 'replyToFirst' and p->>'replyToFirst' not in ('institution', 'branch', 'patron_type') then
             v_errors := v_errors || 'replyToFirst:invalid'::text;
         end if;
@@ -30,6 +30,20 @@ create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p
         if jsonb_typeof(p->'membershipPolicyId') = 'number' and not exists (select 1 from ps.membership_policy mp
             where mp.membership_policy_id = (p->>'membershipPolicyId')::numeric and mp.institution_id = v_type.institution_id) then
             v_errors := v_errors || 'membershipPolicyId:not_found'::text;
+        end if;
+        if jsonb_typeof(p->'billNotificationPolicyId') = 'number' and not exists (select 1 from ps.notification_policy n
+            where n.notification_policy_id = (p->>'billNotificationPolicyId')::numeric and n.institution_id = v_type.institution_id and n.kind = 'bill') then
+            v_errors := v_errors || 'billNotificationPolicyId:not_found'::text;
+        end if;
+        if jsonb_typeof(p->'suspensionNotificationPolicyId') = 'number' and not exists (select 1 from ps.notification_policy n
+            where n.notification_policy_id = (p->>'suspensionNotificationPolicyId')::numeric and n.institution_id = v_type.institution_id
+              and n.kind = 'suspension') then
+            v_errors := v_errors || 'suspensionNotificationPolicyId:not_found'::text;
+        end if;
+        if jsonb_typeof(p->'accountOverviewTemplateId') = 'number' and not exists (select 1 from ps.notice_template t
+            where t.template_id = (p->>'accountOverviewTemplateId')::numeric and t.kind = 'account_overview'
+              and (t.institution_id = v_type.institution_id or t.institution_id is null)) then
+            v_errors := v_errors || 'accountOverviewTemplateId:not_found'::text;
         end if;
         select ps.api(to_jsonb(pp)) into v_current from ps.patron_type_policy pp where pp.patron_type_id = p_patron_type_id;
         v_merged := coalesce(v_current, '{}') || p;
@@ -50,12 +64,12 @@ create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p
             max_claimed_lost = (v_merged->>'maxClaimedLost')::integer,
             max_claimed_returned = (v_merged->>'maxClaimedReturned')::integer,
             max_claimed_never_had = (v_merged->>'maxClaimedNeverHad')::integer,
-            bill_notification_policy = v_merged->>'billNotificationPolicy',
+            bill_notification_policy_id = (v_merged->>'billNotificationPolicyId')::bigint,
             max_outstanding_billed_minor = (v_merged->>'maxOutstandingBilledMinor')::bigint,
             max_waived_minor = (v_merged->>'maxWaivedMinor')::bigint,
-            suspension_notification_policy = v_merged->>'suspensionNotificationPolicy',
+            suspension_notification_policy_id = (v_merged->>'suspensionNotificationPolicyId')::bigint,
             max_suspension_minutes = (v_merged->>'maxSuspensionMinutes')::integer,
-            account_overview_template = v_merged->>'accountOverviewTemplate',
+            account_overview_template_id = (v_merged->>'accountOverviewTemplateId')::bigint,
             reply_to_first = v_merged->>'replyToFirst',
             reply_to_second = v_merged->>'replyToSecond'
         where patron_type_id = p_patron_type_id;

@@ -49,6 +49,15 @@ create or replace function ps.setting_value_guard() returns trigger
             raise exception using errcode = 'PS422', message = 'wrong_type',
                 detail = format('%s must be a %s.', new.name, v_definition.value_type), hint = new.name || ':wrong_type';
         end if;
+        -- Integer settings with a documented range (the reminder days and the delivery attempt limit).
+        if v_definition.value_type = 'integer' and new.name in ('notices.almost_overdue_days', 'notices.expiration_reminder_days',
+                'notices.inactive_patron_days', 'notices.max_attempts')
+            and (new.value::text)::numeric not between (case new.name when 'notices.max_attempts' then 1 else 0 end)
+                and (case new.name when 'notices.almost_overdue_days' then 30 when 'notices.expiration_reminder_days' then 365
+                                   when 'notices.inactive_patron_days' then 3650 else 50 end) then
+            raise exception using errcode = 'PS422', message = 'validation_failed',
+                detail = format('%s is out of its range (see its description).', new.name), hint = 'value:out_of_range';
+        end if;
         if new.level = 'branch' and not exists (
             select 1 from ps.branch where branch_id = new.branch_id and institution_id = new.institution_id) then
             raise exception using errcode = 'PS422', message = 'branch_not_in_library', detail = 'The branch is not in that library.';
@@ -58,7 +67,7 @@ create or replace function ps.setting_value_guard() returns trigger
 create trigger setting_value_guard before insert or update on ps.setting_value
     for each row execute function ps.setting_value_guard();
 comment on function ps.setting_value_guard() is
-    'Trigger on ps.setting_value: refuses unknown settings, system-only settings below system level, values of the wrong type and branches outside the library (PS422).';
+    'Trigger on ps.setting_value: refuses unknown settings, system-only settings below system level, values of the wrong type or out of range (notices.* days: 0–30, 0–365, 0–3650; notices.max_attempts 1–50) and branches outside the library (PS422).';
 
 create or replace function ps.setting_mode_guard() returns trigger
     language plpgsql

@@ -41,7 +41,7 @@ public enum BillingQueries {
         "select ps.renew_membership(\(patron), \(policy))"
     }
 
-    public static let queueMembershipReminders: PostgresQuery = "select ps.queue_membership_reminders()"
+    public static let queueMembershipReminders: PostgresQuery = "select ps.queue_membership_reminders(null)"
 
     /// The reports that page by bill id.
     public enum Report: String, Sendable {

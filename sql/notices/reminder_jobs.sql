@@ -1,0 +1,113 @@
+-- The reminder jobs, run once a day by the service (and by `patron-services notices run [--date D]`):
+-- almost overdue / auto-renew, patron record expiration and inactive patron (Polaris, each skipping a
+-- patron who opted out where the branch offers that opt-out), bill reminders after N days unpaid (WMS:
+-- no individual opt-out), and membership expiry reminders. Every notice has a dedupe key, so a second
+-- run for the same day, or two processes running at once, queue each notice once.
+
+-- Per branch: a reminder's days setting and whether its opt-out is offered there.
+create or replace function ps.reminder_settings(p_days_setting text, p_optout_setting text)
+    returns table (branch_id bigint, time_zone text, days integer, optout_offered boolean)
+    language sql stable
+    as $$
+        select b.branch_id, b.time_zone,
+               (select (r.value #>> '{}')::integer from ps.resolve_setting(b.branch_id, p_days_setting) r),
+               coalesce((select (r.value #>> '{}')::boolean from ps.resolve_setting(b.branch_id, p_optout_setting) r), false)
+        from ps.branch b
+    $$;
+comment on function ps.reminder_settings(text, text) is
+    'For every branch: its time zone, the value of a reminder''s days setting and whether the reminder''s opt-out setting is on there (the opt-out counts only where offered).';
+
+create or replace function ps.queue_almost_overdue(p_date date) returns bigint[]
+    language sql volatile
+    as $$
+        with s as (select * from ps.reminder_settings('notices.almost_overdue_days', 'pac.optout_almost_overdue_auto_renew') where days > 0),
+        due as (
+            select l.loan_id, l.patron_id, l.due_at
+            from s
+            join ps.patron p on p.registered_branch_id = s.branch_id and p.deleted_at is null
+            join ps.loan l on l.patron_id = p.patron_id and l.state = 'active'
+            where l.due_at >= (p_date::timestamp at time zone s.time_zone)
+              and l.due_at < ((p_date + s.days + 1)::timestamp at time zone s.time_zone)
+              and l.almost_overdue_notified_for is distinct from l.due_at
+              and not (s.optout_offered and p.exclude_almost_overdue_auto_renew)
+            for update of l skip locked),
+        marked as (update ps.loan l set almost_overdue_notified_for = due.due_at from due where l.loan_id = due.loan_id)
+        select coalesce(array_agg(id) filter (where id is not null), '{}') from (
+            select ps.enqueue_notice(patron_id, 'almost_overdue', jsonb_build_object('loanIds', jsonb_agg(loan_id order by due_at, loan_id)),
+                       'almost_overdue:' || patron_id || ':' || p_date, null, true, null) as id
+            from due group by patron_id) q
+    $$;
+comment on function ps.queue_almost_overdue(date) is
+    'Queues one almost overdue / auto-renew reminder per patron for the active loans due within the branch''s days of p_date not yet reminded for that due date; skips patrons who opted out where offered. Returns the queued message ids.';
+
+create or replace function ps.queue_expiration_reminders(p_date date) returns bigint[]
+    language sql volatile
+    as $$
+        select coalesce(array_agg(id) filter (where id is not null), '{}') from (
+            select ps.enqueue_notice(p.patron_id, 'patron_record_expiration', jsonb_build_object('expiresOn', p.expiration_date),
+                       'patron_record_expiration:' || p.patron_id || ':' || p.expiration_date, null, true, null) as id
+            from ps.reminder_settings('notices.expiration_reminder_days', 'pac.optout_patron_record_expiration') s
+            join ps.patron p on p.registered_branch_id = s.branch_id and p.deleted_at is null
+            where s.days > 0 and p.expiration_date between p_date and p_date + s.days
+              and not (s.optout_offered and p.exclude_patron_rec_expiration)) q
+    $$;
+comment on function ps.queue_expiration_reminders(date) is
+    'Queues the patron record expiration reminder for patrons whose registration expires within the branch''s days of p_date (once per expiration date); skips patrons who opted out where offered.';
+
+create or replace function ps.queue_inactive_reminders(p_date date) returns bigint[]
+    language sql volatile
+    as $$
+        select coalesce(array_agg(id) filter (where id is not null), '{}') from (
+            select ps.enqueue_notice(p.patron_id, 'inactive_patron',
+                       jsonb_build_object('since', coalesce(p.last_activity_at, p.created_at)),
+                       'inactive_patron:' || p.patron_id || ':' || coalesce(p.last_activity_at, p.created_at)::date, null, true, null) as id
+            from ps.reminder_settings('notices.inactive_patron_days', 'pac.optout_inactive_patron') s
+            join ps.patron p on p.registered_branch_id = s.branch_id and p.deleted_at is null
+            where s.days > 0 and coalesce(p.last_activity_at, p.created_at) < ((p_date - s.days)::timestamp at time zone s.time_zone)
+              and not (s.optout_offered and p.exclude_inactive_patron)) q
+    $$;
+comment on function ps.queue_inactive_reminders(date) is
+    'Queues the inactive patron reminder for patrons with no checkout, renewal or sign-in for the branch''s days before p_date (once per spell of inactivity); skips patrons who opted out where offered.';
+
+-- WMS: "WorldShare Circulation does not allow individual patrons to opt-out of email notices": no opt-out here.
+create or replace function ps.queue_bill_reminders(p_date date) returns bigint[]
+    language sql volatile
+    as $$
+        select coalesce(array_agg(id) filter (where id is not null), '{}') from (
+            select ps.enqueue_notice(b.patron_id, 'bill_notice', jsonb_build_object('billId', b.bill_id, 'reminderDays', d.days),
+                       'bill:' || b.bill_id || ':reminder:' || d.days, null, false, null) as id
+            from ps.bill b
+            join ps.patron p on p.patron_id = b.patron_id and p.deleted_at is null
+            join ps.branch br on br.branch_id = p.registered_branch_id
+            cross join lateral ps.notification_policy_of(b.patron_id, 'bill') n
+            cross join lateral (select max(x) as days from unnest(n.reminder_days) x
+                                where (b.posted_at at time zone br.time_zone)::date + x <= p_date) d
+            where b.state = 'outstanding' and b.posted_at is not null and b.amount_minor > b.paid_minor + b.waived_minor
+              and d.days is not null and (cardinality(n.bill_kinds) = 0 or b.kind = any (n.bill_kinds))) q
+    $$;
+comment on function ps.queue_bill_reminders(date) is
+    'Queues a bill reminder for each posted bill still unpaid the policy''s reminder days after posting (the longest such reminder not yet sent), per the patron''s Bill Notification Policy.';
+
+create or replace function ps.run_notice_jobs(p_date date) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_date date := coalesce(p_date, (now() at time zone (select time_zone from ps.consortium))::date);
+        v_ids bigint[] := '{}';
+        v_membership jsonb;
+    begin
+        if ps.current_staff_role() not in ('library_admin', 'consortium_admin') then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators run notice jobs.';
+        end if;
+        v_ids := v_ids || ps.queue_almost_overdue(v_date) || ps.queue_expiration_reminders(v_date) || ps.queue_inactive_reminders(v_date)
+                       || ps.queue_bill_reminders(v_date);
+        v_membership := ps.queue_membership_reminders((v_date + 1)::timestamp at time zone (select time_zone from ps.consortium));
+        return jsonb_build_object('date', v_date, 'queued', coalesce((
+            select jsonb_object_agg(kind, channels) from (
+                select kind, jsonb_object_agg(channel, n) as channels from (
+                    select kind, channel, count(*) as n from ps.outbox where message_id = any (v_ids) group by kind, channel) c
+                group by kind) k), '{}'),
+            'membershipReminders', v_membership);
+    end $$;
+comment on function ps.run_notice_jobs(date) is
+    'Runs every reminder job for a day (default: today in the consortium''s time zone) and returns what was queued by kind and channel; idempotent per day.';
