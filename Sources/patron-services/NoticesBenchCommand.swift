@@ -20,6 +20,8 @@ struct NoticesBenchCommand: AsyncParsableCommand {
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
     @Option(help: "The SMTP sink and reference scripts' folder.") var scripts: String = "Tests/smtp"
     @Option(help: "Python with aiosmtpd.") var python: String = "/usr/bin/python3"
+    @Option(help: "Delivery workers (default: notices.workers as the service ships).") var workers: Int?
+    @Option(help: "Batch size (default: notices.batchSize as the service ships).") var batchSize: Int?
 
     func run() async throws {
         guard (1...1_000_000).contains(count) else { throw ValidationError("--count: 1 to 1,000,000") }
@@ -79,10 +81,10 @@ struct NoticesBenchCommand: AsyncParsableCommand {
         await owner.close()
 
         // Deliver with the service's shipped settings.
-        let settings = AppConfiguration(reader: .init(providers: []))
+        let settings = AppConfiguration(reader: ConfigReader(providers: [InMemoryProvider(values: [:])]))
         let delivery = NoticeDelivery.Configuration(
             smtp: SMTPConfiguration(host: "127.0.0.1", port: sink.port, from: "notices@bench.example.org"),
-            batchSize: settings.noticeBatchSize, leaseSeconds: settings.noticeLeaseSeconds, workers: settings.noticeWorkers)
+            batchSize: batchSize ?? settings.noticeBatchSize, leaseSeconds: settings.noticeLeaseSeconds, workers: workers ?? settings.noticeWorkers)
         let pool = PostgresPool(configuration: .init(
             connection: cluster.configuration(user: DatabaseRoles.app, database: database), maxConnections: settings.poolSize), logger: logger)
         let threads = NIOThreadPool(numberOfThreads: delivery.workers)
@@ -100,7 +102,7 @@ struct NoticesBenchCommand: AsyncParsableCommand {
         say(String(format: "service    %d workers, batches of %d:        %8.0f msg/s  (drained in %.1f s; sent %d, retrying %d, dead %d)",
             delivery.workers, delivery.batchSize, Double(counts.sent) / drainSeconds, drainSeconds, counts.sent, counts.temporary, counts.permanent))
         say(String(format: "ratio service ÷ reference: %.2f (goal ≥ 0.5)", (Double(counts.sent) / drainSeconds) / (Double(count) / referenceSeconds)))
-        say("sink received \(received) messages (expected \(2 * count))")
+        say("sink: \(received) (expected \(2 * count) messages; sessions: 1 for the reference, one per worker and reconnection for the service)")
         say("load after: \(Self.loadAverage())")
     }
 
@@ -129,12 +131,12 @@ struct NoticesBenchCommand: AsyncParsableCommand {
         return Sink(process: process, output: output, port: port)
     }
 
-    /// Stops the sink and returns how many messages it accepted.
-    static func stopSink(_ sink: Sink) throws -> Int {
+    /// Stops the sink and returns what it reports: messages accepted and SMTP sessions (EHLOs).
+    static func stopSink(_ sink: Sink) throws -> String {
         sink.process.terminate()
         sink.process.waitUntilExit()
         let text = String(decoding: sink.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return text.split(separator: "\n").compactMap { $0.hasPrefix("COUNT ") ? Int($0.dropFirst(6)) : nil }.last ?? -1
+        return text.split(separator: "\n").last { $0.hasPrefix("COUNT ") }.map(String.init) ?? "nothing"
     }
 
     static func loadAverage() -> String {

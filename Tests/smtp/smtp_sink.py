@@ -7,7 +7,7 @@ read the file at once. Faults on demand:
   --script 451,451     reply to the DATA of successive messages with these codes first (then 250)
   --reject 550         reply to every message's DATA with this code
   --drop N             close the connection, without a reply, after the DATA of the first N messages
-  --count-only         do not parse or write messages; print "COUNT <n>" on SIGTERM (benchmarks)
+  --count-only         do not parse or write messages; print "COUNT <n> SESSIONS <m>" on SIGTERM (benchmarks)
 """
 import argparse
 import asyncio
@@ -26,7 +26,14 @@ class Handler:
         self.script = [int(c) for c in args.script.split(",") if c] if args.script else []
         self.drops = args.drop
         self.count = 0
+        self.sessions = 0
         self.out = open(args.out, "a", encoding="utf-8") if args.out else None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # One EHLO per SMTP session: the count shows whether clients reuse their connections.
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         if self.drops > 0:
@@ -91,7 +98,10 @@ def main():
         loop.add_signal_handler(sig, stop.set)
     loop.run_until_complete(stop.wait())
     controller.stop()
-    print(f"COUNT {handler.count}", flush=True)
+    try:
+        print(f"COUNT {handler.count} SESSIONS {handler.sessions}", flush=True)
+    except BrokenPipeError:
+        pass
 
 
 if __name__ == "__main__":

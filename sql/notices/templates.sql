@@ -19,8 +19,9 @@ comment on function ps.unknown_notice_variables(text, jsonb) is
 
 -- Which template renders a notice: the one a policy chose; else the institution's "standard" one in the
 -- patron's language, the consortium's in that language, the institution's in English, the consortium's.
+-- (setof, one row at most, so a caller's FROM inlines it.)
 create or replace function ps.notice_template_for(p_institution_id bigint, p_kind text, p_language text, p_template_id bigint)
-    returns ps.notice_template
+    returns setof ps.notice_template
     language sql stable
     as $$
         select t.* from ps.notice_template t

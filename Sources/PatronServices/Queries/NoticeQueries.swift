@@ -39,8 +39,7 @@ public enum NoticeQueries {
         """
         select jsonb_build_object('institutionId', p.institution_id, 'messageId', 0, 'kind', t.kind, 'channel', 'email',
             'recipients', '[]'::jsonb, 'attempts', 0,
-            'template', jsonb_build_object('templateId', t.template_id, 'version', extract(epoch from t.updated_at)::text,
-                'subject', t.subject, 'bodyText', t.body_text, 'bodyHtml', t.body_html),
+            'template', ps.notice_template_json(t.institution_id, t.kind, t.language, t.template_id),
             'context', ps.notice_context(t.kind, p.patron_id, '{}'))
         from ps.notice_template t, ps.patron p
         where t.template_id = \(template) and p.patron_id = \(patron) and p.deleted_at is null
