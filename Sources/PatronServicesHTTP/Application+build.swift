@@ -77,6 +77,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     CirculationController(db: db).registerSuspensions(staff)
     MembershipController(db: db).register(staff)
     LimitsController(db: db).register(staff)
+    ItemsController(db: db).register(staff)
     NoticesController(db: db).register(staff)
     PrintNoticesController(db: db).register(staff)
     ReportsController(db: db).register(staff)

@@ -75,7 +75,7 @@ extension Problem {
             return Problem(standardStatus(status), code: error.message, detail: error.detail ?? error.message, errors: errors)
         }
         switch state {
-        case .uniqueViolation where error.constraint == "patron_barcode_key":
+        case .uniqueViolation where error.constraint == "patron_barcode_key" || error.constraint == "item_barcode_key":
             return Problem(.conflict, code: "barcode_taken", detail: "That barcode is already in use.",
                 errors: [FieldError(field: "barcode", code: "taken", message: "That barcode is already in use.")])
         case .uniqueViolation:

@@ -59,6 +59,10 @@ struct StaffAPITests {
                 // Outside Riverside's circulation groups (Lakeshore shares one with it).
                 "mvlPatron": try await connection.query("select patron_id from ps.patron where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self),
                 "mvlType": try await connection.query("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self),
+                "item": try await connection.query("insert into ps.item (institution_id, branch_id, barcode, title) values (\(ldl), \(fixture.branches["LDL-HARBOR"]!), 'LDL-ITEM-1', 'Harbor tides') returning item_id").scalar(Int64.self),
+                "notificationPolicy": try await connection.query("insert into ps.notification_policy (institution_id, kind, name) values (\(ldl), 'bill', 'Lakeshore bills') returning notification_policy_id").scalar(Int64.self),
+                "template": try await connection.query("insert into ps.notice_template (institution_id, kind, subject, body_text) values (\(ldl), 'bill_notice', 'Lakeshore', 'Harbor') returning template_id").scalar(Int64.self),
+                "notice": try await connection.query("insert into ps.outbox (institution_id, kind, patron_id, branch_id, recipients, payload) select institution_id, 'bill_notice', patron_id, registered_branch_id, array['x@example.org'], '{}' from ps.patron where institution_id = \(ldl) limit 1 returning message_id").scalar(Int64.self),
             ]
         }
         let ldl = fixture.institutions["LDL"]!, harbor = fixture.branches["LDL-HARBOR"]!
@@ -88,6 +92,21 @@ struct StaffAPITests {
             (.post, "/staff/v1/bills/\(ids["bill"]!)/payments", #"{"amountMinor":1}"#),
             (.put, "/staff/v1/loan-limit-policies/\(ids["mvlType"]!)", #"{"verifiedLoanValueLimitMinor":1}"#),
             (.get, "/staff/v1/patrons/\(ids["patron"]!)/bills", nil),
+            (.get, "/staff/v1/items/\(ids["item"]!)", nil),
+            (.patch, "/staff/v1/items/\(ids["item"]!)", #"{"title":"Taken over"}"#),
+            (.delete, "/staff/v1/items/\(ids["item"]!)", nil),
+            (.get, "/staff/v1/notification-policies/\(ids["notificationPolicy"]!)", nil),
+            (.patch, "/staff/v1/notification-policies/\(ids["notificationPolicy"]!)", #"{"name":"Taken over"}"#),
+            (.delete, "/staff/v1/notification-policies/\(ids["notificationPolicy"]!)", nil),
+            (.get, "/staff/v1/notice-templates/\(ids["template"]!)", nil),
+            (.put, "/staff/v1/notice-templates/\(ids["template"]!)", #"{"subject":"Taken over","bodyText":"x"}"#),
+            (.delete, "/staff/v1/notice-templates/\(ids["template"]!)", nil),
+            (.post, "/staff/v1/notice-templates/\(ids["template"]!)/preview", #"{"patronId":\#(ids["patron"]!)}"#),
+            (.get, "/staff/v1/patrons/\(ids["patron"]!)/notices", nil),
+            (.post, "/staff/v1/patrons/\(ids["patron"]!)/contact", nil),
+            (.post, "/staff/v1/notices/\(ids["notice"]!)/resend", nil),
+            (.get, "/staff/v1/print-notices?branchId=\(harbor)&date=2026-01-01", nil),
+            (.post, "/staff/v1/print-notices/printed", #"{"branchId":\#(harbor),"date":"2026-01-01"}"#),
         ]
         try await withApp(database: fixture.database) { client async throws in
             for (method, uri, body) in probes {
@@ -108,6 +127,10 @@ struct StaffAPITests {
             #expect(try await connection.query("select count(*) from ps.membership").scalar(Int.self) == 0)
             #expect(try await connection.query("select count(*) from ps.suspension").scalar(Int.self) == 1)
             #expect(try await connection.query("select count(*) from ps.loan_limit_policy").scalar(Int.self) == 0)
+            #expect(try await connection.query("select title from ps.item where item_id = \(ids["item"]!)").scalar(String.self) == "Harbor tides")
+            #expect(try await connection.query("select name from ps.notification_policy where notification_policy_id = \(ids["notificationPolicy"]!)").scalar(String.self) == "Lakeshore bills")
+            #expect(try await connection.query("select subject from ps.notice_template where template_id = \(ids["template"]!)").scalar(String.self) == "Lakeshore")
+            #expect(try await connection.query("select count(*) from ps.outbox").scalar(Int.self) == 1, "no resend, no Contact patron")
             #expect(try await connection.query("select count(*) from ps.patron_type_policy_change").scalar(Int.self) == 0)
         }
     }

@@ -74,6 +74,9 @@ create or replace function ps.checkout(p_patron_id bigint, p_item_barcode text, 
         if exists (select 1 from loan where item_id = v_item.item_id and state = 'active') then
             raise exception using errcode = 'PS409', message = 'item_already_on_loan', detail = 'That item is already on loan.';
         end if;
+        if v_item.status <> 'available' then
+            raise exception using errcode = 'PS409', message = 'item_not_available', detail = format('That item is %s.', replace(v_item.status, '_', ' '));
+        end if;
         select * into v_cleared from clear_alerts(p_patron_id, p_branch_id, 'checkout', coalesce(v_item.cost_minor, 0),
             p_override_comment, p_acknowledged);
         v_past_due := ps.check_due_date(p_due_at);

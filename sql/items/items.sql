@@ -1,0 +1,104 @@
+-- Staff CRUD for the items of a library: barcode (876 ‡p), owning branch, title (245), cost in minor
+-- units of the library's currency (876 ‡c; none: an uncosted item, which adds nothing to the value on
+-- loan) and status. Row-level security keeps each library to its own items.
+
+create or replace function ps.item_api(i ps.item) returns jsonb
+    language sql stable
+    as $$
+        select jsonb_build_object('itemId', i.item_id, 'institutionId', i.institution_id, 'branchId', i.branch_id, 'barcode', i.barcode,
+            'title', i.title, 'costMinor', i.cost_minor, 'status', i.status,
+            'onLoan', exists (select 1 from ps.loan l where l.item_id = i.item_id and l.state = 'active'),
+            'createdAt', i.created_at, 'updatedAt', i.updated_at)
+    $$;
+comment on function ps.item_api(ps.item) is 'An item as the staff API shows it, with whether it is on loan now.';
+
+create or replace function ps.save_item(p_item_id bigint, p jsonb) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_errors text[];
+        v_current ps.item;
+        v_merged jsonb;
+        v_branch ps.branch;
+        v_row ps.item;
+    begin
+        if ps.current_staff_role() not in ('consortium_admin', 'library_admin', 'circulation_supervisor') then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Supervisors and administrators edit items.';
+        end if;
+        v_errors := ps.json_field_errors(p - 'title', '{"barcode": "text", "branchId": "positive", "costMinor": "money?", "status": "text"}');
+        if p ? 'title' and (jsonb_typeof(p->'title') <> 'string' or length(p->>'title') > 1000) then
+            v_errors := v_errors || 'title:invalid'::text;
+        end if;
+        if jsonb_typeof(p->'barcode') = 'string' and p->>'barcode' !~ '^[A-Za-z0-9-]{3,40}$' then
+            v_errors := v_errors || 'barcode:invalid'::text;
+        end if;
+        if jsonb_typeof(p->'status') = 'string' and p->>'status' not in ('available', 'withdrawn', 'lost', 'missing', 'in_repair') then
+            v_errors := v_errors || 'status:invalid'::text;
+        end if;
+        if p_item_id is not null then
+            select * into v_current from ps.item where item_id = p_item_id;
+            if not found then
+                return null;
+            end if;
+        else
+            v_errors := v_errors || array(select f || ':required' from unnest(array['barcode', 'branchId']) f where not p ? f);
+        end if;
+        if jsonb_typeof(p->'branchId') = 'number' then
+            select * into v_branch from ps.branch where branch_id = (p->>'branchId')::numeric;
+            if v_branch.branch_id is null or not ps.can_write_institution(v_branch.institution_id)
+               or (v_current.item_id is not null and v_branch.institution_id <> v_current.institution_id) then
+                v_errors := v_errors || 'branchId:not_found'::text;
+            end if;
+        end if;
+        perform ps.raise_field_errors(v_errors, 'The item has invalid fields.');
+        v_merged := coalesce(case when v_current.item_id is not null then
+            jsonb_build_object('barcode', v_current.barcode, 'branchId', v_current.branch_id, 'title', v_current.title,
+                               'costMinor', v_current.cost_minor, 'status', v_current.status) end, '{}') || p;
+        if p_item_id is null then
+            insert into ps.item (institution_id, branch_id, barcode, title, cost_minor, status)
+            values (v_branch.institution_id, v_branch.branch_id, v_merged->>'barcode', coalesce(v_merged->>'title', ''),
+                    (v_merged->>'costMinor')::bigint, coalesce(v_merged->>'status', 'available'))
+            returning * into v_row;
+        else
+            update ps.item set branch_id = (v_merged->>'branchId')::bigint, barcode = v_merged->>'barcode',
+                title = coalesce(v_merged->>'title', ''), cost_minor = (v_merged->>'costMinor')::bigint,
+                status = coalesce(v_merged->>'status', 'available'), updated_at = now()
+            where item_id = p_item_id returning * into v_row;
+            if not found then
+                raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Report readers do not edit items.';
+            end if;
+        end if;
+        return ps.item_api(v_row);
+    end $$;
+comment on function ps.save_item(bigint, jsonb) is
+    'Creates (null id) or edits an item of the caller''s library: barcode (unique across the consortium), owning branch, title, cost in minor units (null: uncosted) and status; 422 lists every invalid field, null when the item is not visible.';
+
+create or replace function ps.items(p_branch_id bigint, p_barcode text, p_after bigint, p_limit integer) returns jsonb
+    language sql stable
+    as $$
+        select coalesce(jsonb_agg(ps.item_api(i) order by i.item_id), '[]') from (
+            select * from ps.item i
+            where (p_branch_id is null or i.branch_id = p_branch_id) and (p_barcode is null or i.barcode = p_barcode)
+              and i.item_id > coalesce(p_after, 0)
+            order by i.item_id limit least(greatest(coalesce(p_limit, 100), 1), 1000)) i
+    $$;
+comment on function ps.items(bigint, text, bigint, integer) is 'The caller''s items, by branch or barcode, in item id order after p_after (keyset paging, at most 1000 a page).';
+
+create or replace function ps.delete_item(p_item_id bigint) returns jsonb
+    language plpgsql volatile
+    as $$
+    begin
+        if not exists (select 1 from ps.item where item_id = p_item_id) then
+            return null;
+        end if;
+        if ps.current_staff_role() not in ('consortium_admin', 'library_admin', 'circulation_supervisor') then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Supervisors and administrators delete items.';
+        end if;
+        if exists (select 1 from ps.loan where item_id = p_item_id) then
+            raise exception using errcode = 'PS409', message = 'item_has_loans',
+                detail = 'The item has loans on record; set its status to withdrawn instead.';
+        end if;
+        delete from ps.item where item_id = p_item_id;
+        return jsonb_build_object('deleted', p_item_id);
+    end $$;
+comment on function ps.delete_item(bigint) is 'Deletes an item that was never lent (409 item_has_loans otherwise: withdraw it).';
