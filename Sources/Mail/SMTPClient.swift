@@ -71,7 +71,8 @@ public final class SMTPClient: @unchecked Sendable {
         if code == CURLE_OK { return .sent }
         var reply = 0
         ps_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &reply)
-        let detail = String(cString: errorBuffer).isEmpty ? String(cString: curl_easy_strerror(code)) : String(cString: errorBuffer)
+        let buffered = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
         let error = "\(detail) (curl \(code.rawValue), reply \(reply))"
         return Self.classify(code: Int(code.rawValue), reply: reply, error: error)
     }
