@@ -22,7 +22,8 @@ public struct DemoSeed: Sendable {
         self.sqlDirectory = sqlDirectory
     }
 
-    /// Seeds the consortium unless it already has libraries, then issues fresh demo credentials.
+    /// Seeds the consortium unless it already has libraries, then issues fresh demo credentials, revoking
+    /// the ones an earlier run issued.
     public func run() async throws -> Credentials {
         try await PostgresConnection.with(owner) { try await seed($0) }
     }
@@ -33,6 +34,11 @@ public struct DemoSeed: Sendable {
             try await connection.execute(try String(contentsOfFile: sqlDirectory + "/demo/seed.sql", encoding: .utf8))
         }
         let library = try await connection.query("select institution_id from ps.library where code = 'RPL'").scalar(Int64.self)
+        // Each run's credentials replace the last run's: restarting `serve --demo` never piles up valid tokens.
+        try await connection.execute("""
+            update ps.staff_token set revoked_at = now() where created_by = 'seed' and label = 'demo' and revoked_at is null;
+            update ps.pac_client set revoked_at = now() where created_by = 'seed' and label = 'demo' and revoked_at is null
+            """)
         func token(_ role: String, _ institution: Int64?) async throws -> String {
             try await connection.query("select token from ps.create_staff_token(\(role), \(institution), 'demo', now() + interval '30 days', 'seed')")
                 .scalar(String.self)
