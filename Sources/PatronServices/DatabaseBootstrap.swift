@@ -50,6 +50,9 @@ public struct DatabaseBootstrap: Sendable {
             try await connection.execute(sql)
             try await connection.execute("revoke all on database \(name) from public")
             try await connection.execute("grant connect on database \(name) to \(DatabaseRoles.app), \(DatabaseRoles.report)")
+            // Imports stage files in temporary tables (as migration 0011 grants on migrated databases;
+            // a database cloned from a template does not inherit the template's grants).
+            try await connection.execute("grant temporary on database \(name) to \(DatabaseRoles.app)")
         }
     }
 

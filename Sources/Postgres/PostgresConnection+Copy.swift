@@ -17,13 +17,14 @@ extension PostgresConnection {
         return try await copyFromStdin(sql, chunks: [chunk])
     }
 
-    /// Bulk-loads data already in COPY's format for `sql`, sent chunk by chunk.
+    /// Bulk-loads data already in the format `sql` names (COPY's text format, or CSV), sent chunk by
+    /// chunk; `progress` gets the bytes sent so far after each chunk.
     @discardableResult
-    public func copyFromStdin(_ sql: String, chunks: [String]) async throws -> Int {
-        try await exclusive { try await copyRows(sql, chunks: chunks) }
+    public func copyFromStdin(_ sql: String, chunks: [String], progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
+        try await exclusive { try await copyRows(sql, chunks: chunks, progress: progress) }
     }
 
-    private func copyRows(_ sql: String, chunks: [String]) async throws -> Int {
+    private func copyRows(_ sql: String, chunks: [String], progress: (@Sendable (Int) -> Void)?) async throws -> Int {
         try await cancellable { conn in
             let start = PQexec(conn, sql)
             defer { PQclear(start) }
@@ -32,11 +33,14 @@ extension PostgresConnection {
                 throw PostgresError.client("statement did not start COPY FROM STDIN")
             }
             var failure: String?
+            var total = 0
             for chunk in chunks where failure == nil {
                 let sent = chunk.utf8CString.withUnsafeBufferPointer { buffer in
                     PQputCopyData(conn, buffer.baseAddress, Int32(buffer.count - 1))
                 }
                 if sent != 1 { failure = "sending COPY data failed" }
+                total += chunk.utf8.count
+                progress?(total)
             }
             guard PQputCopyEnd(conn, failure) == 1 else { throw self.connectionError(conn, sql: sql) }
             var outcome: Result<PostgresResult, any Error> = .failure(PostgresError.client("no COPY result"))

@@ -8,7 +8,7 @@ struct PatronServicesCommand: AsyncParsableCommand {
         abstract: "Online patron account updates and patron type policies for a library consortium.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, PACClientCommand.self, ReportLoginCommand.self,
-            NoticesCommand.self,
+            NoticesCommand.self, ImportCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)

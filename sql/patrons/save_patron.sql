@@ -1,32 +1,16 @@
--- Validates and saves a patron (insert when p_patron_id is null). Field errors are reported together:
--- PS422 validation_failed with hint 'field:code,field:code'.
-create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns bigint
-    language plpgsql volatile
+-- The rules a patron's own fields obey, wherever the patron comes from (the staff API, an import):
+-- barcode form, names, e-mail formats, the postal code against ps.postal_code, the notification method.
+-- p is snake_case; returns every "field:code".
+create or replace function ps.patron_field_errors(p jsonb) returns text[]
+    language plpgsql stable
     as $$
     declare
         v_errors text[] := '{}';
-        v_branch ps.branch;
-        v_type_id bigint;
-        v_id bigint;
-        v_existing ps.patron;
         v_email_pattern constant text := '^[^@\s]+@[^@\s]+\.[^@\s]+$';
     begin
-        if p_patron_id is not null then
-            select * into v_existing from ps.patron where patron_id = p_patron_id and deleted_at is null for update;
-            if not found then
-                raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
-            end if;
-            p := to_jsonb(v_existing) - 'pin_hash' || p;
-        end if;
         if coalesce(p->>'barcode', '') !~ '^[A-Za-z0-9-]{4,40}$' then v_errors := v_errors || 'barcode:invalid'::text; end if;
         if length(coalesce(p->>'first_name', '')) not between 1 and 100 then v_errors := v_errors || 'firstName:required'::text; end if;
         if length(coalesce(p->>'last_name', '')) not between 1 and 100 then v_errors := v_errors || 'lastName:required'::text; end if;
-        select * into v_branch from ps.branch where branch_id = (p->>'registered_branch_id')::bigint
-            and ps.can_see_institution(institution_id);
-        if not found then v_errors := v_errors || 'registeredBranchId:not_found'::text; end if;
-        select patron_type_id into v_type_id from ps.patron_type
-            where patron_type_id = (p->>'patron_type_id')::bigint and institution_id = v_branch.institution_id and deleted_at is null;
-        if v_type_id is null then v_errors := v_errors || 'patronTypeId:not_found'::text; end if;
         if p->>'email' is not null and p->>'email' !~ v_email_pattern then v_errors := v_errors || 'email:invalid_email'::text; end if;
         if p->>'alt_email' is not null and p->>'alt_email' !~ v_email_pattern then v_errors := v_errors || 'altEmail:invalid_email'::text; end if;
         if p->>'institution_email' is not null and p->>'institution_email' !~ v_email_pattern then
@@ -39,6 +23,37 @@ create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns b
         if coalesce(p->>'notification_method', 'mail') not in ('mail', 'email', 'phone', 'text') then
             v_errors := v_errors || 'notificationMethod:invalid'::text;
         end if;
+        return v_errors;
+    end $$;
+comment on function ps.patron_field_errors(jsonb) is
+    'Field errors ("field:code") of a patron''s own fields from snake_case JSON: barcode form, names, e-mail formats, postal code in ps.postal_code, notification method; shared by ps.save_patron and the patron import.';
+
+-- Validates and saves a patron (insert when p_patron_id is null). Field errors are reported together:
+-- PS422 validation_failed with hint 'field:code,field:code'.
+create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns bigint
+    language plpgsql volatile
+    as $$
+    declare
+        v_errors text[] := '{}';
+        v_branch ps.branch;
+        v_type_id bigint;
+        v_id bigint;
+        v_existing ps.patron;
+    begin
+        if p_patron_id is not null then
+            select * into v_existing from ps.patron where patron_id = p_patron_id and deleted_at is null for update;
+            if not found then
+                raise exception using errcode = 'PS404', message = 'patron_not_found', detail = 'No such patron.';
+            end if;
+            p := to_jsonb(v_existing) - 'pin_hash' || p;
+        end if;
+        v_errors := ps.patron_field_errors(p);
+        select * into v_branch from ps.branch where branch_id = (p->>'registered_branch_id')::bigint
+            and ps.can_see_institution(institution_id);
+        if not found then v_errors := v_errors || 'registeredBranchId:not_found'::text; end if;
+        select patron_type_id into v_type_id from ps.patron_type
+            where patron_type_id = (p->>'patron_type_id')::bigint and institution_id = v_branch.institution_id and deleted_at is null;
+        if v_type_id is null then v_errors := v_errors || 'patronTypeId:not_found'::text; end if;
         if exists (select 1 from ps.patron x where lower(x.barcode) = lower(p->>'barcode') and x.patron_id is distinct from p_patron_id)
            or (p_patron_id is null and exists (select 1 from ps.circulation_patrons() c where lower(c.barcode) = lower(p->>'barcode'))) then
             raise exception using errcode = 'PS409', message = 'barcode_taken', detail = 'That barcode is already in use.', hint = 'barcode:taken';

@@ -1,0 +1,83 @@
+-- Imports load a file with COPY into a temporary staging table (dropped at commit, so nothing of a
+-- file, a PIN least of all, outlives its transaction), validate it in SQL with the same rules as the
+-- API, then apply every valid row at once, or nothing with a dry run. One transaction: a failed run
+-- leaves nothing half-loaded.
+
+create or replace function ps.import_date(p_text text) returns date
+    language plpgsql immutable
+    as $$
+    begin
+        if p_text !~ '^\d{4}-\d{2}-\d{2}$' then return null; end if;
+        return case when to_char(p_text::date, 'YYYY-MM-DD') = p_text and p_text::date between date '1900-01-01' and date '2999-12-31'
+                    then p_text::date end;
+    exception when others then
+        return null;
+    end $$;
+comment on function ps.import_date(text) is 'A YYYY-MM-DD date that exists, years 1900–2999, or null.';
+
+create or replace function ps.reject_message(p_code text) returns text
+    language sql immutable
+    as $$
+        select case p_code
+            when 'invalid' then 'This value is not allowed.'
+            when 'required' then 'This field is required.'
+            when 'invalid_email' then 'Not an e-mail address.'
+            when 'postal_code_not_found' then 'Postal Code not found.'
+            when 'not_found' then 'No such branch in this library.'
+            when 'unmapped' then 'The local patron type code is not in the translation table.'
+            when 'unknown_patron_type' then 'No such patron type in this library.'
+            when 'taken' then 'That barcode belongs to a patron of another library.'
+            when 'duplicate_in_file' then 'The file has this barcode on more than one row.'
+            else p_code end
+    $$;
+comment on function ps.reject_message(text) is 'The message of a reject report row for its code.';
+
+-- Creates the session's staging tables for one import (the CSV header names the columns).
+create or replace function ps.stage_import(p_kind text) returns text
+    language plpgsql volatile
+    as $$
+    begin
+        if ps.current_staff_role() not in ('library_admin', 'consortium_admin') then
+            raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators import.';
+        end if;
+        if p_kind = 'patron_types' then
+            create temp table import_patron_type (row_number integer generated always as identity, local_code text, patron_type text)
+                on commit drop;
+            return 'import_patron_type';
+        elsif p_kind = 'patrons' then
+            create temp table import_patron (row_number integer generated always as identity, barcode text, first_name text,
+                last_name text, branch text, patron_type text, email text, alt_email text, phone text, address_line1 text,
+                address_line2 text, city text, state text, postal_code text, country text, expiration_date text, pin text)
+                on commit drop;
+            return 'import_patron';
+        end if;
+        raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'patrons or patron_types.', hint = 'kind:invalid';
+    end $$;
+comment on function ps.stage_import(text) is
+    'Creates the temporary staging table of an import kind (patrons, patron_types) for this transaction and returns its name; COPY the CSV into it, then call the kind''s apply function.';
+
+-- Records an import and its rejects; returns the summary the caller shows.
+create or replace function ps.record_import(p_institution_id bigint, p_kind text, p_file text, p_dry_run boolean, p_rows integer,
+    p_rejects jsonb) returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_job ps.import_job;
+        v_rejected integer := (select count(distinct (r->>'row')) from jsonb_array_elements(p_rejects) r);
+    begin
+        insert into ps.import_job (institution_id, kind, file_name, dry_run, rows, accepted, rejected, created_by)
+        values (p_institution_id, p_kind, left(coalesce(p_file, ''), 500), p_dry_run, p_rows, p_rows - v_rejected, v_rejected,
+                coalesce(ps.request_setting('ps.actor'), session_user))
+        returning * into v_job;
+        insert into ps.import_reject (institution_id, import_id, row_number, field, code, message)
+        select p_institution_id, v_job.import_id, (r->>'row')::integer, r->>'field', r->>'code', ps.reject_message(r->>'code')
+        from jsonb_array_elements(p_rejects) r
+        on conflict do nothing;
+        return jsonb_build_object('importId', v_job.import_id, 'kind', p_kind, 'dryRun', p_dry_run, 'rows', p_rows,
+            'accepted', v_job.accepted, 'rejected', v_rejected,
+            'rejects', coalesce((select jsonb_agg(jsonb_build_object('row', x.row_number, 'field', x.field, 'code', x.code, 'message', x.message)
+                                  order by x.row_number, x.field, x.code)
+                                 from ps.import_reject x where x.import_id = v_job.import_id), '[]'));
+    end $$;
+comment on function ps.record_import(bigint, text, text, boolean, integer, jsonb) is
+    'Stores an import run (rows read, accepted, rejected, dry run or applied) with its reject report, and returns the summary.';
