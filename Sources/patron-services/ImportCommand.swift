@@ -12,7 +12,7 @@ import Synchronization
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import a library's patron type translation table or patron file (CSV with a header row).",
-        subcommands: [ImportPatronTypesCommand.self, ImportPatronsCommand.self])
+        subcommands: [ImportPatronTypesCommand.self, ImportPatronsCommand.self, ImportHoldingsCommand.self])
 }
 
 struct ImportOptions: ParsableArguments {
@@ -21,9 +21,15 @@ struct ImportOptions: ParsableArguments {
     @Option(help: "The library's code.") var library: String
     @Flag(name: [.customShort("n"), .long], help: "Check every row, apply nothing.") var dryRun = false
 
-    func run(_ kind: CSVImport.Kind) async throws {
+    func run(_ kind: CSVImport.Kind, locations: [String: String] = [:]) async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        guard let contents = String(data: data, encoding: .utf8) else { throw ValidationError("\(file) is not UTF-8 text") }
+        let contents: String
+        if kind == .holdings {
+            contents = try HoldingsFile.csv(data)
+        } else {
+            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(file) is not UTF-8 text") }
+            contents = text
+        }
         var logger = Logger(label: "import")
         logger.logLevel = .warning
         let database = try await CommandPool.open(config, logger: logger)
@@ -32,7 +38,7 @@ struct ImportOptions: ParsableArguments {
         do {
             let summary = try await database.pool.withConnection { connection in
                 try await CSVImport(kind: kind, libraryCode: library, dryRun: dryRun, fileName: URL(fileURLWithPath: file).lastPathComponent,
-                    contents: contents).run(on: connection) { progress.update(bytes: $0) }
+                    contents: contents, locations: locations).run(on: connection) { progress.update(bytes: $0) }
             }
             progress.finish()
             await database.close()
@@ -57,6 +63,28 @@ struct ImportPatronsCommand: AsyncParsableCommand {
         abstract: "Load a patron file: barcode,first_name,last_name,branch,patron_type,email,alt_email,phone,address_line1,address_line2,city,state,postal_code,country,expiration_date,pin.")
     @OptionGroup var options: ImportOptions
     func run() async throws { try await options.run(.patrons) }
+}
+
+struct ImportHoldingsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "holdings",
+        abstract: "Load holdings: MARC 21 (MARCXML or ISO 2709 .mrc; 876 ‡p barcode, 876 ‡c cost, 852 ‡b location, 245 title) or CSV (barcode,title,location or branch,cost).")
+    @OptionGroup var options: ImportOptions
+    @Option(help: "CSV location,branch: each 852 ‡b location and the branch code it maps to.") var locations: String?
+
+    func run() async throws {
+        var table: [String: String] = [:]
+        if let locations {
+            guard let text = FileManager.default.contents(atPath: locations).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                throw ValidationError("cannot read \(locations)")
+            }
+            for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+                let parts = line.split(separator: ",", maxSplits: 1).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) }
+                if parts.count == 2 { table[parts[0]] = parts[1] }
+            }
+        }
+        try await options.run(.holdings, locations: table)
+    }
 }
 
 /// A progress bar on a terminal (rows, rows/s, ETA), plain lines otherwise.

@@ -28,6 +28,9 @@ create or replace function ps.reject_message(p_code text) returns text
             when 'unknown_patron_type' then 'No such patron type in this library.'
             when 'taken' then 'That barcode belongs to a patron of another library.'
             when 'duplicate_in_file' then 'The file has this barcode on more than one row.'
+            when 'unmapped_location' then 'The 852 ‡b location is not in the location table given with the import.'
+            when 'location_required' then 'The row names neither a branch nor a location.'
+            when 'item_taken' then 'That barcode belongs to an item of another library.'
             else p_code end
     $$;
 comment on function ps.reject_message(text) is 'The message of a reject report row for its code.';
@@ -50,11 +53,17 @@ create or replace function ps.stage_import(p_kind text) returns text
                 address_line2 text, city text, state text, postal_code text, country text, expiration_date text, pin text)
                 on commit drop;
             return 'import_patron';
+        elsif p_kind = 'holdings' then
+            -- record: the MARC record an item row came from (rejects name it); null for CSV files.
+            create temp table import_holding (row_number integer generated always as identity, record integer, barcode text,
+                title text, location text, branch text, cost text)
+                on commit drop;
+            return 'import_holding';
         end if;
-        raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'patrons or patron_types.', hint = 'kind:invalid';
+        raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'patrons, patron_types or holdings.', hint = 'kind:invalid';
     end $$;
 comment on function ps.stage_import(text) is
-    'Creates the temporary staging table of an import kind (patrons, patron_types) for this transaction and returns its name; COPY the CSV into it, then call the kind''s apply function.';
+    'Creates the temporary staging table of an import kind (patrons, patron_types, holdings) for this transaction and returns its name; COPY the CSV into it, then call the kind''s apply function.';
 
 -- Records an import and its rejects; returns the summary the caller shows.
 create or replace function ps.record_import(p_institution_id bigint, p_kind text, p_file text, p_dry_run boolean, p_rows integer,

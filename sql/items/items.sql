@@ -12,6 +12,29 @@ create or replace function ps.item_api(i ps.item) returns jsonb
     $$;
 comment on function ps.item_api(ps.item) is 'An item as the staff API shows it, with whether it is on loan now.';
 
+-- The rules an item's own fields obey, from the staff API or an import: camelCase JSON (barcode,
+-- branchId, title, costMinor, status); returns every "field:code".
+create or replace function ps.item_field_errors(p jsonb) returns text[]
+    language plpgsql immutable
+    as $$
+    declare
+        v_errors text[];
+    begin
+        v_errors := ps.json_field_errors(p - 'title', '{"barcode": "text", "branchId": "positive", "costMinor": "money?", "status": "text"}');
+        if p ? 'title' and (jsonb_typeof(p->'title') <> 'string' or length(p->>'title') > 1000) then
+            v_errors := v_errors || 'title:invalid'::text;
+        end if;
+        if jsonb_typeof(p->'barcode') = 'string' and p->>'barcode' !~ '^[A-Za-z0-9-]{3,40}$' then
+            v_errors := v_errors || 'barcode:invalid'::text;
+        end if;
+        if jsonb_typeof(p->'status') = 'string' and p->>'status' not in ('available', 'withdrawn', 'lost', 'missing', 'in_repair') then
+            v_errors := v_errors || 'status:invalid'::text;
+        end if;
+        return v_errors;
+    end $$;
+comment on function ps.item_field_errors(jsonb) is
+    'Field errors ("field:code") of an item from camelCase JSON: barcode (3–40 letters, digits, hyphens), title (up to 1000), costMinor (money or null), status; shared by ps.save_item and the holdings import.';
+
 create or replace function ps.save_item(p_item_id bigint, p jsonb) returns jsonb
     language plpgsql volatile
     as $$
@@ -25,16 +48,7 @@ create or replace function ps.save_item(p_item_id bigint, p jsonb) returns jsonb
         if ps.current_staff_role() not in ('consortium_admin', 'library_admin', 'circulation_supervisor') then
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Supervisors and administrators edit items.';
         end if;
-        v_errors := ps.json_field_errors(p - 'title', '{"barcode": "text", "branchId": "positive", "costMinor": "money?", "status": "text"}');
-        if p ? 'title' and (jsonb_typeof(p->'title') <> 'string' or length(p->>'title') > 1000) then
-            v_errors := v_errors || 'title:invalid'::text;
-        end if;
-        if jsonb_typeof(p->'barcode') = 'string' and p->>'barcode' !~ '^[A-Za-z0-9-]{3,40}$' then
-            v_errors := v_errors || 'barcode:invalid'::text;
-        end if;
-        if jsonb_typeof(p->'status') = 'string' and p->>'status' not in ('available', 'withdrawn', 'lost', 'missing', 'in_repair') then
-            v_errors := v_errors || 'status:invalid'::text;
-        end if;
+        v_errors := ps.item_field_errors(p);
         if p_item_id is not null then
             select * into v_current from ps.item where item_id = p_item_id;
             if not found then

@@ -10,6 +10,8 @@ create or replace function ps.queue_membership_reminders(p_as_of timestamptz) re
         if ps.current_staff_role() not in ('library_admin', 'consortium_admin') then
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators queue reminders.';
         end if;
+        -- The notice jobs' lock (see ps.run_notice_jobs): one queueing run at a time, no deadlocks.
+        perform pg_advisory_xact_lock(7061747269001);
         with due as (
             select m.membership_id, m.patron_id, m.ends_at, mp.name
             from ps.membership m

@@ -99,6 +99,9 @@ create or replace function ps.run_notice_jobs(p_date date) returns jsonb
         if ps.current_staff_role() not in ('library_admin', 'consortium_admin') then
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators run notice jobs.';
         end if;
+        -- One run at a time: two runs inserting the same dedupe keys in different orders deadlocked (seen
+        -- in a test). The second waits for the first to commit, then finds everything already queued.
+        perform pg_advisory_xact_lock(7061747269001);  -- "patr" + 1: the notice jobs
         v_ids := v_ids || ps.queue_almost_overdue(v_date) || ps.queue_expiration_reminders(v_date) || ps.queue_inactive_reminders(v_date)
                        || ps.queue_bill_reminders(v_date);
         v_membership := ps.queue_membership_reminders((v_date + 1)::timestamp at time zone (select time_zone from ps.consortium));

@@ -10,8 +10,8 @@ public struct CSVImport: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case patrons
         case patronTypes = "patron_types"
+        case holdings
 
-        var apply: String { self == .patrons ? "ps.apply_patron_import" : "ps.apply_patron_type_import" }
     }
 
     public enum Failure: Error, CustomStringConvertible, Sendable {
@@ -34,8 +34,11 @@ public struct CSVImport: Sendable {
     public var dryRun: Bool
     public var fileName: String
     public var contents: String
+    /// Holdings: 852 ‡b location → branch code.
+    public var locations: [String: String]
 
-    public init(kind: Kind, libraryCode: String, dryRun: Bool, fileName: String, contents: String) {
+    public init(kind: Kind, libraryCode: String, dryRun: Bool, fileName: String, contents: String, locations: [String: String] = [:]) {
+        self.locations = locations
         self.kind = kind
         self.libraryCode = libraryCode
         self.dryRun = dryRun
@@ -75,7 +78,12 @@ public struct CSVImport: Sendable {
         // Column names are checked against the staging table's own, so they are safe to write in the statement.
         let copy = "copy pg_temp.\(table) (\(header.joined(separator: ", "))) from stdin with (format csv, header true)"
         try await connection.copyFromStdin(copy, chunks: Self.chunks(contents), progress: progress)
-        return try await connection.query("select \(unescaped: kind.apply)(\(institution), \(dryRun), \(fileName))").scalar(PostgresJSON.self)
+        let apply: PostgresQuery = switch kind {
+        case .patrons: "select ps.apply_patron_import(\(institution), \(dryRun), \(fileName))"
+        case .patronTypes: "select ps.apply_patron_type_import(\(institution), \(dryRun), \(fileName))"
+        case .holdings: "select ps.apply_holding_import(\(institution), \(dryRun), \(fileName), \(try PostgresJSON(encoding: locations))::jsonb)"
+        }
+        return try await connection.query(apply).scalar(PostgresJSON.self)
     }
 
     /// The file in pieces of about a megabyte, cut after a line end (COPY reassembles the stream).

@@ -1,0 +1,83 @@
+-- A library's catalogue holdings: one row per item (876 ‡p barcode, 876 ‡c cost, 852 ‡b location, 245
+-- title), from MARC records or a CSV. The location maps to a branch through the location table given
+-- with the import (or the row names the branch). Costs such as 25.00, $25.00 or USD 25 become minor
+-- units; an unparseable cost rejects the row, an absent one makes an uncosted item. Items are upserted
+-- by barcode, so a second run of the same file changes nothing.
+
+create or replace function ps.parse_cost_minor(p_text text) returns bigint
+    language plpgsql immutable
+    as $$
+    declare
+        v_match text[] := regexp_match(upper(trim(p_text)), '^(?:[A-Z]{3}\s*|[$£€¥]\s*)?([0-9]{1,13})(?:[.,]([0-9]{1,2}))?\s*(?:[A-Z]{3})?$');
+    begin
+        if v_match is null then
+            return null;
+        end if;
+        return v_match[1]::bigint * 100 + coalesce(rpad(v_match[2], 2, '0'), '0')::bigint;
+    end $$;
+comment on function ps.parse_cost_minor(text) is
+    'An 876 ‡c cost written 25, 25.00, 25,5, $25.00, USD 25 or 25 USD, in minor units (hundredths); null when it cannot be read.';
+
+create or replace function ps.apply_holding_import(p_institution_id bigint, p_dry_run boolean, p_file text, p_locations jsonb)
+    returns jsonb
+    language plpgsql volatile
+    as $$
+    declare
+        v_institution bigint := ps.settings_institution(p_institution_id);
+        v_rows integer := (select count(*) from pg_temp.import_holding);
+        v_rejects jsonb;
+    begin
+        create temp table import_holding_checked on commit drop as
+        select s.*, coalesce(s.record, s.row_number) as report_row, coalesce(bb.branch_id, lb.branch_id) as branch_id,
+               nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost) as cost_minor,
+               count(*) over (partition by lower(trim(s.barcode))) as barcode_rows
+        from pg_temp.import_holding s
+        left join ps.branch bb on bb.institution_id = v_institution and bb.code = nullif(trim(s.branch), '')
+        left join ps.branch lb on lb.institution_id = v_institution and lb.code = coalesce(p_locations, '{}')->>trim(s.location);
+        -- Once, not per row: the file's barcodes that other libraries' items hold.
+        create temp table import_holding_taken on commit drop as
+        select x.barcode from ps.item_barcodes_elsewhere(v_institution) x
+        where x.barcode in (select lower(trim(c.barcode)) from import_holding_checked c);
+
+        select coalesce(jsonb_agg(e), '[]') into v_rejects from (
+            select jsonb_build_object('row', c.report_row, 'field', split_part(f, ':', 1), 'code', split_part(f, ':', 2)) as e
+            from import_holding_checked c
+            cross join lateral unnest(ps.item_field_errors(jsonb_build_object('barcode', coalesce(trim(c.barcode), ''),
+                'title', coalesce(trim(c.title), ''), 'costMinor', c.cost_minor))) f
+            union all
+            select jsonb_build_object('row', c.report_row, 'field', case when nullif(trim(c.branch), '') is not null then 'branch' else 'location' end,
+                'code', case when nullif(trim(c.branch), '') is not null then 'not_found'
+                             when nullif(trim(c.location), '') is not null then 'unmapped_location' else 'location_required' end)
+            from import_holding_checked c where c.branch_id is null
+            union all
+            select jsonb_build_object('row', c.report_row, 'field', 'cost', 'code', 'invalid') from import_holding_checked c
+            where c.cost_text is not null and c.cost_minor is null
+            union all
+            select jsonb_build_object('row', c.report_row, 'field', 'barcode', 'code', 'duplicate_in_file') from import_holding_checked c
+            where c.barcode_rows > 1
+            union all
+            select jsonb_build_object('row', c.report_row, 'field', 'barcode', 'code', 'item_taken') from import_holding_checked c
+            where lower(trim(c.barcode)) in (select barcode from import_holding_taken)) r;
+
+        if not p_dry_run then
+            insert into ps.item (institution_id, branch_id, barcode, title, cost_minor)
+            select v_institution, c.branch_id, trim(c.barcode), coalesce(trim(c.title), ''), c.cost_minor
+            from import_holding_checked c
+            where not exists (select 1 from jsonb_array_elements(v_rejects) r where (r->>'row')::integer = c.report_row)
+            on conflict (barcode) do update set branch_id = excluded.branch_id, title = excluded.title, cost_minor = excluded.cost_minor,
+                updated_at = now()
+            where ps.item.institution_id = excluded.institution_id
+              and (ps.item.branch_id, ps.item.title, ps.item.cost_minor) is distinct from (excluded.branch_id, excluded.title, excluded.cost_minor);
+        end if;
+        return ps.record_import(v_institution, 'holdings', p_file, p_dry_run, v_rows, v_rejects);
+    end $$;
+comment on function ps.apply_holding_import(bigint, boolean, text, jsonb) is
+    'Applies staged holdings to a library: rejects rows that break the item rules, name no known branch or an unmapped 852 ‡b location (p_locations: {"location": "BRANCH-CODE"}), carry an unreadable cost or a barcode of another library (or repeat one), and upserts the rest by barcode; a dry run only reports.';
+
+-- Barcodes (lower case) of other libraries' items, to refuse them in an import; security definer: the
+-- importing library cannot see those items, only that their barcodes are taken.
+create or replace function ps.item_barcodes_elsewhere(p_institution_id bigint) returns table (barcode text)
+    language sql stable security definer set search_path = ps, pg_temp
+    as $$ select lower(i.barcode) from item i where i.institution_id <> p_institution_id $$;
+comment on function ps.item_barcodes_elsewhere(bigint) is 'Lower-cased barcodes of every other library''s items, to reject them in a holdings import.';
+revoke execute on function ps.item_barcodes_elsewhere(bigint) from public, patron_report;
