@@ -11,6 +11,8 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var maxBodyBytes: Int
+    /// Largest import upload (`POST /staff/v1/imports`): a library's patron file or catalogue.
+    public var maxImportBytes: Int
     /// Open client connections at most; more are closed as they arrive.
     public var maxConnections: Int
     /// Seconds a new connection has to send a complete request head.
@@ -52,6 +54,7 @@ public struct AppConfiguration: Sendable {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
         port = reader.int(forKey: "http.port", default: 8080)
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 64 * 1024)
+        maxImportBytes = reader.int(forKey: "http.maxImportBytes", default: 256 * 1024 * 1024)
         maxConnections = reader.int(forKey: "http.maxConnections", default: 4_096)
         requestHeaderTimeoutSeconds = reader.double(forKey: "http.requestHeaderTimeoutSeconds", default: 10)
         requestBodyTimeoutSeconds = reader.double(forKey: "http.requestBodyTimeoutSeconds", default: 30)

@@ -57,7 +57,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
         SecurityHeadersMiddleware(strictTransportSecurity: configuration.strictTransportSecurity)
         CORSMiddleware(allowedOrigins: Set(configuration.corsAllowedOrigins), routes: routes)
         ProblemMiddleware(routes: routes)
-        BodyLimitMiddleware(limit: configuration.maxBodyBytes)
+        BodyLimitMiddleware(limit: configuration.maxBodyBytes, importLimit: configuration.maxImportBytes)
     }
     let system = Endpoints(table: routes, prefix: "")
     SystemController(pool: pool, metrics: metrics, openAPI: try OpenAPIDocument.text()).register(system)
@@ -78,6 +78,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     MembershipController(db: db).register(staff)
     LimitsController(db: db).register(staff)
     ItemsController(db: db).register(staff)
+    ImportsController(db: db, maxImportBytes: configuration.maxImportBytes).register(staff)
     NoticesController(db: db).register(staff)
     PrintNoticesController(db: db).register(staff)
     ReportsController(db: db).register(staff)

@@ -82,11 +82,33 @@ create or replace function ps.record_import(p_institution_id bigint, p_kind text
         select p_institution_id, v_job.import_id, (r->>'row')::integer, r->>'field', r->>'code', ps.reject_message(r->>'code')
         from jsonb_array_elements(p_rejects) r
         on conflict do nothing;
-        return jsonb_build_object('importId', v_job.import_id, 'kind', p_kind, 'dryRun', p_dry_run, 'rows', p_rows,
-            'accepted', v_job.accepted, 'rejected', v_rejected,
-            'rejects', coalesce((select jsonb_agg(jsonb_build_object('row', x.row_number, 'field', x.field, 'code', x.code, 'message', x.message)
-                                  order by x.row_number, x.field, x.code)
-                                 from ps.import_reject x where x.import_id = v_job.import_id), '[]'));
+        return ps.import_job_api(v_job.import_id);
     end $$;
 comment on function ps.record_import(bigint, text, text, boolean, integer, jsonb) is
     'Stores an import run (rows read, accepted, rejected, dry run or applied) with its reject report, and returns the summary.';
+
+-- An import run as the staff API shows it (the resource a client polls): its status, counts and
+-- reject report. Imports run within their request, so a job is finished when it is first seen.
+create or replace function ps.import_job_api(p_import_id bigint) returns jsonb
+    language sql stable
+    as $$
+        select jsonb_build_object('importId', j.import_id, 'institutionId', j.institution_id, 'kind', j.kind, 'fileName', j.file_name,
+            'dryRun', j.dry_run, 'status', case when j.dry_run then 'checked' else 'applied' end,
+            'rows', j.rows, 'accepted', j.accepted, 'rejected', j.rejected, 'createdAt', j.created_at, 'createdBy', j.created_by,
+            'rejects', coalesce((select jsonb_agg(jsonb_build_object('row', x.row_number, 'field', x.field, 'code', x.code, 'message', x.message)
+                                  order by x.row_number, x.field, x.code)
+                                 from ps.import_reject x where x.import_id = j.import_id), '[]'))
+        from ps.import_job j where j.import_id = p_import_id
+    $$;
+comment on function ps.import_job_api(bigint) is 'An import run with its status (checked: dry run, applied), counts and reject report; null when not visible.';
+
+create or replace function ps.import_jobs(p_after bigint, p_limit integer) returns jsonb
+    language sql stable
+    as $$
+        select coalesce(jsonb_agg(jsonb_build_object('importId', j.import_id, 'kind', j.kind, 'fileName', j.file_name, 'dryRun', j.dry_run,
+                   'status', case when j.dry_run then 'checked' else 'applied' end, 'rows', j.rows, 'accepted', j.accepted,
+                   'rejected', j.rejected, 'createdAt', j.created_at) order by j.import_id desc), '[]')
+        from (select * from ps.import_job where p_after is null or import_id < p_after
+              order by import_id desc limit least(greatest(coalesce(p_limit, 100), 1), 1000)) j
+    $$;
+comment on function ps.import_jobs(bigint, integer) is 'The caller''s import runs, newest first, before p_after (keyset paging, at most 1000 a page), without their rejects.';

@@ -63,6 +63,12 @@ public struct CSVImport: Sendable {
     private func load(_ connection: PostgresConnection, progress: (@Sendable (Int) -> Void)?) async throws -> PostgresJSON {
         let libraries = try await connection.query("select institution_id from ps.library where code = \(libraryCode)")
         guard let institution = try libraries.first.map({ try $0.decode(Int64.self, at: 0) }) else { throw Failure.unknownLibrary(libraryCode) }
+        return try await load(on: connection, institution: institution, progress: progress)
+    }
+
+    /// Stages, checks and applies the file for `institution` inside the caller's transaction (the staff
+    /// API's, authenticated as the caller, whose row-level security and role the SQL checks).
+    public func load(on connection: PostgresConnection, institution: Int64, progress: (@Sendable (Int) -> Void)? = nil) async throws -> PostgresJSON {
         let table = try await connection.query("select ps.stage_import(\(kind.rawValue))").scalar(String.self)
         let allowed = try await connection.query("""
             select attname::text from pg_attribute where attrelid = ('pg_temp.' || \(table))::regclass

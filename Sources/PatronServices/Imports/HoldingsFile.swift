@@ -14,6 +14,7 @@ public enum HoldingsFile {
             guard let text = String(data: data, encoding: .utf8) else { throw ISO2709.Malformed(record: 0, reason: "not UTF-8 text") }
             return text
         }
+        guard !records.isEmpty else { throw ISO2709.Malformed(record: 0, reason: "no MARC records in the file") }
         var lines = ["record,barcode,title,location,cost"]
         for (index, record) in records.enumerated() {
             for row in record.holdingRows {
