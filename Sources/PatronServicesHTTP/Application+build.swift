@@ -57,7 +57,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
         SecurityHeadersMiddleware(strictTransportSecurity: configuration.strictTransportSecurity)
         CORSMiddleware(allowedOrigins: Set(configuration.corsAllowedOrigins), routes: routes)
         ProblemMiddleware(routes: routes)
-        BodyLimitMiddleware(limit: configuration.maxBodyBytes, importLimit: configuration.maxImportBytes)
+        BodyLimitMiddleware(limit: configuration.maxBodyBytes, routes: routes)
     }
     let system = Endpoints(table: routes, prefix: "")
     SystemController(pool: pool, metrics: metrics, openAPI: try OpenAPIDocument.text()).register(system)

@@ -1,14 +1,14 @@
 import Hummingbird
 
-/// Refuses bodies over the configured size with 413 before any handler reads them; import uploads
-/// (`POST /staff/v1/imports`) have their own, larger limit.
+/// Refuses bodies over the configured size with 413 before any handler reads them; a route registered
+/// with its own limit (an upload) gets that one instead.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let limit: Int
-    var importLimit: Int = 0
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let limit = request.method == .post && request.uri.path == "/staff/v1/imports" ? max(importLimit, self.limit) : self.limit
+        let limit = routes.bodyLimit(request.method, request.uri.path) ?? self.limit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge)
         }

@@ -14,10 +14,11 @@ public struct Endpoints {
         self.prefix = prefix
     }
 
-    /// Registers `handler` for `method` on `path` (Hummingbird syntax, `:id` for parameters).
+    /// Registers `handler` for `method` on `path` (Hummingbird syntax, `:id` for parameters); `bodyLimit`
+    /// replaces `http.maxBodyBytes` for this route (uploads).
     @discardableResult
     public func on(
-        _ method: HTTPRequest.Method, _ path: String, roles: [StaffRole] = [],
+        _ method: HTTPRequest.Method, _ path: String, roles: [StaffRole] = [], bodyLimit: Int? = nil,
         use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) -> Self {
         collection.on(RouterPath(path), method: method) { request, context in
@@ -28,7 +29,7 @@ public struct Endpoints {
         let full = (prefix + (path.isEmpty ? "" : "/" + path)).split(separator: "/").map { segment in
             segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
         }
-        table.add(.init(method: method, path: "/" + full.joined(separator: "/"), roles: roles.map(\.rawValue)))
+        table.add(.init(method: method, path: "/" + full.joined(separator: "/"), roles: roles.map(\.rawValue), bodyLimit: bodyLimit))
         return self
     }
 }

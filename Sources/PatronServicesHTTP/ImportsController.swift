@@ -12,7 +12,7 @@ struct ImportsController {
     let maxImportBytes: Int
 
     func register(_ endpoints: Endpoints) {
-        endpoints.on(.post, "imports", roles: StaffRole.admins) { request, context in
+        endpoints.on(.post, "imports", roles: StaffRole.admins, bodyLimit: maxImportBytes) { request, context in
             guard let kindName = try request.query("kind"), let kind = CSVImport.Kind(rawValue: kindName.replacingOccurrences(of: "-", with: "_"))
             else {
                 throw Problem(.badRequest, code: "invalid_query", detail: "kind is patrons, patron-types or holdings.",

@@ -12,6 +12,8 @@ public final class RouteTable: Sendable {
         public var path: String
         /// Roles allowed; empty for public routes.
         public var roles: [String]
+        /// The largest body this route takes, when it differs from `http.maxBodyBytes` (uploads).
+        public var bodyLimit: Int? = nil
     }
 
     private let storage = Mutex<[Route]>([])
@@ -24,11 +26,20 @@ public final class RouteTable: Sendable {
 
     /// Methods registered for paths matching `path` (parameters match any single segment).
     func methods(matching path: String) -> [HTTPRequest.Method] {
+        self.routes(matching: path).map(\.method)
+    }
+
+    /// The body limit of the route `method` `path` reaches, when it has its own.
+    func bodyLimit(_ method: HTTPRequest.Method, _ path: String) -> Int? {
+        routes(matching: path).first { $0.method == method }?.bodyLimit
+    }
+
+    private func routes(matching path: String) -> [Route] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         return routes.filter { route in
             let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
             guard pattern.count == segments.count else { return false }
             return zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }.map(\.method)
+        }
     }
 }
