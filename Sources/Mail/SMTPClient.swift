@@ -52,6 +52,7 @@ public final class SMTPClient: @unchecked Sendable {
             ps_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(configuration.security == .none ? CURLUSESSL_NONE.rawValue : CURLUSESSL_ALL.rawValue))
             if let username = configuration.username { ps_curl_setopt_string(handle, CURLOPT_USERNAME, username) }
             if let password = configuration.password { ps_curl_setopt_string(handle, CURLOPT_PASSWORD, password) }
+            if let caFile = configuration.caFile { ps_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
             ps_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(configuration.from)>")
             ps_curl_setopt_pointer(handle, CURLOPT_MAIL_RCPT, UnsafeMutableRawPointer(list))
             ps_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
@@ -77,9 +78,13 @@ public final class SMTPClient: @unchecked Sendable {
         return Self.classify(code: Int(code.rawValue), reply: reply, error: error)
     }
 
-    /// 5xx replies are permanent; everything else (4xx, no reply: refused, timed out, dropped) is temporary.
+    /// 5xx replies are permanent; everything else (4xx, no reply: refused, timed out, dropped, a TLS
+    /// failure) is temporary. So are the authentication replies of RFC 4954 (530 authentication required,
+    /// 534, 535 credentials invalid, 538 encryption required): they say the service is misconfigured, not
+    /// that the message is bad, and once the password is fixed the waiting notices go out.
     static func classify(code: Int, reply: Int, error: String) -> SMTPOutcome {
-        (500...599).contains(reply) ? .permanent(error) : .temporary(error)
+        if code == Int(CURLE_LOGIN_DENIED.rawValue) || (530...538).contains(reply) { return .temporary(error) }
+        return (500...599).contains(reply) ? .permanent(error) : .temporary(error)
     }
 
     /// The message, read by libcurl in pieces (it dot-stuffs and ends the data itself).

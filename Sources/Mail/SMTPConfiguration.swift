@@ -8,6 +8,10 @@ public struct SMTPConfiguration: Sendable, Equatable {
     public var security: Security
     public var username: String?
     public var password: String?
+    /// A PEM file of the certificate authorities to trust for the server's certificate (a private CA, or
+    /// a relay's self-signed certificate); nil: the system's store. The certificate and its host name are
+    /// always verified.
+    public var caFile: String?
     /// The envelope sender and `From:` address.
     public var from: String
     /// The right-hand side of every Message-ID (`<notice-…@domain>`).
@@ -17,7 +21,7 @@ public struct SMTPConfiguration: Sendable, Equatable {
     public var timeoutSeconds: Int
 
     public init(
-        host: String, port: Int = 25, security: Security = .none, username: String? = nil, password: String? = nil,
+        host: String, port: Int = 25, security: Security = .none, username: String? = nil, password: String? = nil, caFile: String? = nil,
         from: String = "notices@localhost", messageIDDomain: String? = nil, connectTimeoutSeconds: Int = 10, timeoutSeconds: Int = 60
     ) {
         self.host = host
@@ -25,6 +29,7 @@ public struct SMTPConfiguration: Sendable, Equatable {
         self.security = security
         self.username = username
         self.password = password
+        self.caFile = caFile
         self.from = from
         self.messageIDDomain = messageIDDomain ?? from.split(separator: "@").last.map(String.init) ?? "localhost"
         self.connectTimeoutSeconds = connectTimeoutSeconds

@@ -83,6 +83,7 @@ public struct AppConfiguration: Sendable {
                 host: host, port: reader.int(forKey: "smtp.port", default: 25),
                 security: SMTPConfiguration.Security(rawValue: reader.string(forKey: "smtp.security", default: "none")) ?? .starttls,
                 username: reader.string(forKey: "smtp.username"), password: reader.string(forKey: "smtp.password", isSecret: true),
+                caFile: reader.string(forKey: "smtp.caFile"),
                 from: reader.string(forKey: "smtp.from", default: "notices@localhost"), messageIDDomain: reader.string(forKey: "smtp.messageIdDomain"),
                 timeoutSeconds: reader.int(forKey: "smtp.timeoutSeconds", default: 60))
         }

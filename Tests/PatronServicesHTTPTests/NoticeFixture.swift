@@ -42,12 +42,14 @@ struct NoticeFixture {
 
     /// Runs the delivery worker until nothing is due, against the SMTP server on `port`.
     @discardableResult
-    func deliver(port: Int, workers: Int = 1, batchSize: Int = 100, name: String = "test") async throws -> NoticeDelivery.Counts {
+    func deliver(port: Int, workers: Int = 1, batchSize: Int = 100, name: String = "test", smtp: (inout SMTPConfiguration) -> Void = { _ in }) async throws -> NoticeDelivery.Counts {
+        var configuration = Self.smtp(port: port)
+        smtp(&configuration)
         let pool = PostgresPool(configuration: .init(connection: fixture.database.app, maxConnections: workers + 1))
         let threads = NIOThreadPool(numberOfThreads: workers)
         threads.start()
         let delivery = NoticeDelivery(
-            pool: pool, configuration: .init(smtp: Self.smtp(port: port), batchSize: batchSize, workers: workers),
+            pool: pool, configuration: .init(smtp: configuration, batchSize: batchSize, workers: workers),
             logger: Logger(label: "test"), threads: threads)
         do {
             let counts = try await delivery.drain(name: name)

@@ -8,6 +8,10 @@ read the file at once. Faults on demand:
   --reject 550         reply to every message's DATA with this code
   --drop N             close the connection, without a reply, after the DATA of the first N messages
   --count-only         do not parse or write messages; print "COUNT <n> SESSIONS <m>" on SIGTERM (benchmarks)
+Transport security and authentication, as a real submission server has them:
+  --starttls CERT KEY  offer STARTTLS with this certificate and refuse mail before it (require_starttls)
+  --tls CERT KEY       implicit TLS (smtps): the whole session is TLS from the first byte
+  --auth USER:PASS     require SMTP AUTH (PLAIN or LOGIN, only over TLS) with these credentials
 """
 import argparse
 import asyncio
@@ -15,9 +19,11 @@ import email
 import email.policy
 import json
 import signal
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Handler:
@@ -68,6 +74,25 @@ class Handler:
         return "250 OK"
 
 
+class Authenticator:
+    """Accepts exactly one login and password; every other attempt is a 535."""
+
+    def __init__(self, credentials):
+        user, _, password = credentials.partition(":")
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = getattr(auth_data, "login", None) == self.user and getattr(auth_data, "password", None) == self.password
+        return AuthResult(success=ok, handled=False)
+
+
+def server_context(cert, key):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -76,13 +101,25 @@ def main():
     parser.add_argument("--reject", type=int, default=0)
     parser.add_argument("--drop", type=int, default=0)
     parser.add_argument("--count-only", action="store_true")
+    parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--auth", metavar="USER:PASS")
     args = parser.parse_args()
     if args.count_only:
         args.out = None
     # A parent (a test runner) may have blocked SIGTERM, and a child inherits the mask: unblock it.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     handler = Handler(args)
-    controller = Controller(handler, hostname="127.0.0.1", port=args.port, data_size_limit=10_000_000)
+    security = {}
+    if args.starttls:
+        security.update(tls_context=server_context(*args.starttls), require_starttls=True)
+    if args.tls:
+        security.update(ssl_context=server_context(*args.tls))
+    if args.auth:
+        # aiosmtpd counts only STARTTLS as TLS when it decides whether to offer AUTH; under implicit TLS
+        # the whole session is encrypted, so "only over TLS" holds without its check.
+        security.update(authenticator=Authenticator(args.auth), auth_required=True, auth_require_tls=not args.tls)
+    controller = Controller(handler, hostname="127.0.0.1", port=args.port, data_size_limit=10_000_000, **security)
     if args.port == 0:
         # aiosmtpd needs a concrete port: take a free one from the kernel.
         import socket
