@@ -14,7 +14,7 @@ struct SeedCommand: AsyncParsableCommand {
         let database = try await OwnerDatabase.open(options, logger: Logger(label: "seed"))
         defer { database.finish() }
         let settings = AppConfiguration(reader: try await options.reader())
-        let credentials = try await DemoSeed(owner: database.configuration, sqlDirectory: try SQLDirectory.locate(explicit: settings.sqlDirectory)).run()
+        let credentials = try await DemoSeed(owner: database.configuration, sqlDirectory: try SQLDirectory.locate(explicit: settings.sqlDirectory), showcase: true).run()
         printCredentials(credentials)
     }
 }
@@ -25,7 +25,10 @@ func printCredentials(_ credentials: DemoSeed.Credentials) {
           consortium admin token  \(credentials.consortiumAdminToken)
           library admin token     \(credentials.libraryAdminToken)   (Riverside Public Library)
           circulation staff token \(credentials.circulationStaffToken)   (Riverside Public Library)
+          supervisor token        \(credentials.circulationSupervisorToken)   (Riverside Public Library)
           PAC client key          \(credentials.pacClientKey)   (\(credentials.pacBranchName))
           patron                  barcode \(credentials.patronBarcode), PIN \(credentials.patronPIN)
+        For the README tour, paste into your shell:
+        \(credentials.shellExports)
         """)
 }

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             let settings = AppConfiguration(reader: reader)
             let provider = try await DatabaseProvider.resolve(settings, logger: Logger(label: "seed"))
             let credentials = try await DemoSeed(
-                owner: provider.owner, sqlDirectory: try SQLDirectory.locate(explicit: settings.sqlDirectory)
+                owner: provider.owner, sqlDirectory: try SQLDirectory.locate(explicit: settings.sqlDirectory), showcase: true
             ).run()
             printCredentials(credentials)
             // Let the application start (and so own, and stop at shutdown) the embedded cluster.
