@@ -25,7 +25,7 @@ struct DemoSeedTests {
         }
     }
 
-    @Test("serve --demo's consortium shows every feature: options on, costed and uncosted items, overdue and claimed loans, bills, a waiver, memberships (one expired), a suspension, a pending change request, a patron over a limit")
+    @Test("serve --demo's consortium shows every feature: options on, costed and uncosted items, overdue and claimed loans, bills, a waiver, memberships (one expired), a suspension, a pending change request, an orphaned bill, a patron over a limit")
     func showcaseHasEveryFeature() async throws {
         let database = try await TestDatabase.create()
         let credentials = try await DemoSeed(owner: database.owner, sqlDirectory: TestDatabase.sqlDirectory, showcase: true).run()
@@ -50,6 +50,7 @@ struct DemoSeedTests {
             #expect(try await count("select count(*) from ps.membership where state = 'active' and ends_at > now()") >= 1)
             #expect(try await count("select count(*) from ps.suspension where lifted_at is null and ends_at > now()") >= 1)
             #expect(try await count("select count(*) from ps.change_request where status = 'pending'") >= 1)
+            #expect(try await count("select count(*) from ps.orphaned_bills") >= 1, "the Orphaned Bills report has a row")
             let over = try await c.query("select patron_id, institution_id, registered_branch_id from ps.patron where barcode = \(overLimit)").single()
             try await c.query("select set_config('ps.institution_id', \(String(try over.decode("institution_id", as: Int64.self))), true), set_config('ps.role', 'circulation_staff', true)")
             let blocking = try await count("""

@@ -43,11 +43,12 @@ class Service:
         for line in self.process.stdout:
             for key, pattern in [("admin", r"consortium admin token\s+(\S+)"), ("library", r"library admin token\s+(\S+)"),
                                  ("staff", r"circulation staff token\s+(\S+)"), ("pac", r"PAC client key\s+(\S+)"),
-                                 ("barcode", r"barcode (\S+), PIN")]:
+                                 ("barcode", r"barcode (\S+), PIN"), ("exports", r"^(export .*\S)\s*$")]:
                 match = re.search(pattern, line)
                 if match:
                     self.credentials[key] = match.group(1).rstrip(",")
-            if "barcode" in self.credentials or time.time() > deadline:
+            # The export line (for the README tour) is the last line of the credentials.
+            if "exports" in self.credentials or time.time() > deadline:
                 break
         threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
         while time.time() < deadline:

@@ -8,8 +8,8 @@
 --     due, one overdue and one claimed returned; a posted fine, a partly waived lost-item bill;
 --   * an accruing fines policy, notification policies, an ADULT policy whose limits one patron exceeds
 --     (three overdue loans against a limit of two);
---   * a membership policy with one current and one expired membership, a suspended patron, and a
---     pending change request from another patron.
+--   * a membership policy with one current and one expired membership, a suspended patron, a pending
+--     change request from another patron, and an orphaned bill (its patron deleted).
 -- Run as the owner inside the seed's transaction. Functions are used where they carry a rule
 -- (options, policies, suspensions, claims, waivers, change requests); rows are written directly where
 -- the demo needs a past (loans checked out weeks ago).
@@ -25,6 +25,7 @@ declare
     requester ps.patron;
     member ps.patron;
     lapsed ps.patron;
+    departed ps.patron;
     bill_policy bigint;
     suspension_policy bigint;
     membership_policy bigint;
@@ -51,6 +52,7 @@ begin
         and patron_type_id = adult order by patron_id limit 1;
     select * into member from ps.patron where institution_id = rpl and patron_id > requester.patron_id order by patron_id limit 1;
     select * into lapsed from ps.patron where institution_id = rpl and patron_id > member.patron_id order by patron_id limit 1;
+    select * into departed from ps.patron where institution_id = rpl and patron_id > lapsed.patron_id order by patron_id limit 1;
 
     -- Items (876 ‡c costs in cents; two uncosted).
     insert into ps.item (institution_id, branch_id, barcode, title, cost_minor)
@@ -103,6 +105,11 @@ begin
     fee_bill := (ps.open_membership(lapsed.patron_id, membership_policy)).bill_id;
     perform ps.settle_bill(fee_bill, 2500, 'payment');
     update ps.membership set starts_at = now() - interval '375 days', ends_at = now() - interval '10 days' where bill_id = fee_bill;
+
+    -- An orphaned bill: its patron record was deleted with the bill still owed (the Orphaned Bills report).
+    insert into ps.bill (institution_id, patron_id, kind, reason, amount_minor, posted_at)
+    values (rpl, departed.patron_id, 'other', 'Damaged: water on pages', 850, now() - interval '60 days');
+    perform ps.delete_patron(departed.patron_id);
 
     -- A suspension of two weeks.
     perform ps.suspend_patron(suspended.patron_id, 20160, 'Damaged items, pending review');
