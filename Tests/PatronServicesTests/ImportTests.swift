@@ -87,6 +87,26 @@ struct ImportTests {
         #expect(try await f.adminScalar("select count(*) from ps.import_reject r join ps.import_job j using (import_id) where j.kind = 'patrons'", as: Int.self) == 24)
     }
 
+    @Test("re-importing: a changed PIN is applied, the same PIN changes nothing, a deleted patron's barcode is rejected rather than revived")
+    func reimportPinsAndDeletedPatrons() async throws {
+        let f = try await DemoFixture.make()
+        _ = try await run(f, .patronTypes, Self.translation)
+        let header = "barcode,first_name,last_name,branch,patron_type,pin\n"
+        _ = try await run(f, .patrons, header + "IMP-0100,Kai,Pin,RPL-MAIN,ADL,1111\nIMP-0101,Lu,Gone,RPL-MAIN,ADL,\n")
+        let hash = "select pin_hash from ps.patron where barcode = 'IMP-0100'"
+        let first = try await f.adminScalar(PostgresQuery(unsafeSQL: hash), as: String.self)
+        _ = try await run(f, .patrons, header + "IMP-0100,Kai,Pin,RPL-MAIN,ADL,1111\n")
+        #expect(try await f.adminScalar(PostgresQuery(unsafeSQL: hash), as: String.self) == first, "the patron's own PIN: nothing rewritten")
+        _ = try await run(f, .patrons, header + "IMP-0100,Kai,Pin,RPL-MAIN,ADL,2222\n")
+        #expect(try await f.adminScalar("select crypt('2222', pin_hash) = pin_hash from ps.patron where barcode = 'IMP-0100'", as: Bool.self),
+                "a different PIN in the file is the patron's PIN now")
+        try await f.asAdmin { try await $0.execute("update ps.patron set deleted_at = now() where barcode = 'IMP-0101'") }
+        let revived = try await run(f, .patrons, header + "IMP-0101,Lu,Back,RPL-MAIN,ADL,\n")
+        #expect(revived.rejects.map { "\($0.row):\($0.field):\($0.code)" } == ["1:barcode:patron_deleted"])
+        #expect(try await f.adminScalar("select last_name || (deleted_at is not null)::text from ps.patron where barcode = 'IMP-0101'", as: String.self)
+                == "Gonetrue")
+    }
+
     @Test("a file the import cannot read leaves nothing half-loaded: unknown columns are refused before anything is applied")
     func unknownColumnsRefused() async throws {
         let f = try await DemoFixture.make()

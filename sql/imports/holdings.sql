@@ -25,59 +25,63 @@ create or replace function ps.apply_holding_import(p_institution_id bigint, p_dr
     declare
         v_institution bigint := ps.settings_institution(p_institution_id);
         v_rows integer := (select count(*) from pg_temp.import_holding);
-        v_rejects jsonb;
     begin
         create temp table import_holding_checked on commit drop as
         select s.*, coalesce(s.record, s.row_number) as report_row, coalesce(bb.branch_id, lb.branch_id) as branch_id,
-               nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost) as cost_minor,
-               count(*) over (partition by lower(trim(s.barcode))) as barcode_rows
+               nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost) as cost_minor
         from pg_temp.import_holding s
         left join ps.branch bb on bb.institution_id = v_institution and bb.code = nullif(trim(s.branch), '')
         left join ps.branch lb on lb.institution_id = v_institution and lb.code = coalesce(p_locations, '{}')->>trim(s.location);
-        -- Once, not per row: the file's barcodes that other libraries' items hold.
-        create temp table import_holding_taken on commit drop as
-        select x.barcode from ps.item_barcodes_elsewhere(v_institution) x
-        where x.barcode in (select lower(trim(c.barcode)) from import_holding_checked c);
-
-        select coalesce(jsonb_agg(e), '[]') into v_rejects from (
-            select jsonb_build_object('row', c.report_row, 'field', split_part(f, ':', 1), 'code', split_part(f, ':', 2)) as e
-            from import_holding_checked c
-            cross join lateral unnest(ps.item_field_errors(jsonb_build_object('barcode', coalesce(trim(c.barcode), ''),
-                'title', coalesce(trim(c.title), ''), 'costMinor', c.cost_minor))) f
-            union all
-            select jsonb_build_object('row', c.report_row, 'field', case when nullif(trim(c.branch), '') is not null then 'branch' else 'location' end,
-                'code', case when nullif(trim(c.branch), '') is not null then 'not_found'
-                             when nullif(trim(c.location), '') is not null then 'unmapped_location' else 'location_required' end)
-            from import_holding_checked c where c.branch_id is null
-            union all
-            select jsonb_build_object('row', c.report_row, 'field', 'cost', 'code', 'invalid') from import_holding_checked c
-            where c.cost_text is not null and c.cost_minor is null
-            union all
-            select jsonb_build_object('row', c.report_row, 'field', 'barcode', 'code', 'duplicate_in_file') from import_holding_checked c
-            where c.barcode_rows > 1
-            union all
-            select jsonb_build_object('row', c.report_row, 'field', 'barcode', 'code', 'item_taken') from import_holding_checked c
-            where lower(trim(c.barcode)) in (select barcode from import_holding_taken)) r;
+        -- Every check is one statement over the whole file. Rejects name the MARC record (or CSV row);
+        -- a rejected record holds back all its items.
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.report_row, split_part(f, ':', 1), split_part(f, ':', 2)
+        from import_holding_checked c
+        cross join lateral unnest(ps.item_field_errors(jsonb_build_object('barcode', coalesce(trim(c.barcode), ''),
+            'title', coalesce(trim(c.title), ''), 'costMinor', c.cost_minor))) f;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.report_row, case when nullif(trim(c.branch), '') is not null then 'branch' else 'location' end,
+            case when nullif(trim(c.branch), '') is not null then 'not_found'
+                 when nullif(trim(c.location), '') is not null then 'unmapped_location' else 'location_required' end
+        from import_holding_checked c where c.branch_id is null;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.report_row, 'cost', 'invalid' from import_holding_checked c where c.cost_text is not null and c.cost_minor is null;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.report_row, 'barcode', 'duplicate_in_file'
+        from import_holding_checked c
+        join (select lower(trim(d.barcode)) as barcode from import_holding_checked d group by 1 having count(*) > 1) dup
+          on dup.barcode = lower(trim(c.barcode));
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.report_row, 'barcode', 'item_taken'
+        from import_holding_checked c
+        join ps.item_barcodes_elsewhere(v_institution, array(select lower(trim(barcode)) from import_holding_checked)) x
+          on x.barcode = lower(trim(c.barcode));
 
         if not p_dry_run then
+            perform pg_advisory_xact_lock(hashtextextended('ps.import:' || v_institution, 0));
             insert into ps.item (institution_id, branch_id, barcode, title, cost_minor)
             select v_institution, c.branch_id, trim(c.barcode), coalesce(trim(c.title), ''), c.cost_minor
             from import_holding_checked c
-            where not exists (select 1 from jsonb_array_elements(v_rejects) r where (r->>'row')::integer = c.report_row)
+            where not exists (select 1 from pg_temp.import_row_reject r where r.row_number = c.report_row)
             on conflict (barcode) do update set branch_id = excluded.branch_id, title = excluded.title, cost_minor = excluded.cost_minor,
                 updated_at = now()
             where ps.item.institution_id = excluded.institution_id
               and (ps.item.branch_id, ps.item.title, ps.item.cost_minor) is distinct from (excluded.branch_id, excluded.title, excluded.cost_minor);
         end if;
-        return ps.record_import(v_institution, 'holdings', p_file, p_dry_run, v_rows, v_rejects);
+        return ps.record_import(v_institution, 'holdings', p_file, p_dry_run, v_rows);
     end $$;
 comment on function ps.apply_holding_import(bigint, boolean, text, jsonb) is
     'Applies staged holdings to a library: rejects rows that break the item rules, name no known branch or an unmapped 852 ‡b location (p_locations: {"location": "BRANCH-CODE"}), carry an unreadable cost or a barcode of another library (or repeat one), and upserts the rest by barcode; a dry run only reports.';
 
--- Barcodes (lower case) of other libraries' items, to refuse them in an import; security definer: the
--- importing library cannot see those items, only that their barcodes are taken.
-create or replace function ps.item_barcodes_elsewhere(p_institution_id bigint) returns table (barcode text)
+-- Which of a file's barcodes (lower case) other libraries' items hold, to refuse them in a holdings
+-- import; security definer: the importing library cannot see those items, only that their barcodes are
+-- taken. Probes the barcode index once per file barcode instead of reading every item.
+create or replace function ps.item_barcodes_elsewhere(p_institution_id bigint, p_barcodes text[]) returns table (barcode text)
     language sql stable security definer set search_path = ps, pg_temp
-    as $$ select lower(i.barcode) from item i where i.institution_id <> p_institution_id $$;
-comment on function ps.item_barcodes_elsewhere(bigint) is 'Lower-cased barcodes of every other library''s items, to reject them in a holdings import.';
-revoke execute on function ps.item_barcodes_elsewhere(bigint) from public, patron_report;
+    as $$
+        select distinct lower(i.barcode) from unnest(p_barcodes) b (barcode)
+        join item i on lower(i.barcode) = b.barcode and i.institution_id <> p_institution_id
+    $$;
+comment on function ps.item_barcodes_elsewhere(bigint, text[]) is
+    'Those of the given lower-cased barcodes that another library''s item holds, to reject them in a holdings import.';
+revoke execute on function ps.item_barcodes_elsewhere(bigint, text[]) from public, patron_report;

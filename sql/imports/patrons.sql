@@ -9,75 +9,100 @@ create or replace function ps.apply_patron_import(p_institution_id bigint, p_dry
     declare
         v_institution bigint := ps.settings_institution(p_institution_id);
         v_rows integer := (select count(*) from pg_temp.import_patron);
-        v_rejects jsonb;
     begin
+        -- Two imports into one library at once would race on the same barcodes: one waits for the other.
+        perform pg_advisory_xact_lock(hashtextextended('ps.import:' || v_institution, 0));
         create temp table import_patron_checked on commit drop as
-        select s.*, b.branch_id, tr.patron_type_id, count(*) over (partition by lower(trim(s.barcode))) as barcode_rows, ps.import_date(nullif(trim(s.expiration_date), '')) as expires,
+        select s.row_number, trim(s.barcode) as barcode, trim(s.first_name) as first_name, trim(s.last_name) as last_name,
+               nullif(trim(s.email), '') as email, nullif(trim(s.alt_email), '') as alt_email, nullif(trim(s.phone), '') as phone,
+               coalesce(trim(s.address_line1), '') as address_line1, coalesce(trim(s.address_line2), '') as address_line2,
+               coalesce(trim(s.city), '') as city, coalesce(trim(s.state), '') as state, coalesce(trim(s.postal_code), '') as postal_code,
+               coalesce(nullif(trim(s.country), ''), 'US') as country, nullif(trim(s.expiration_date), '') as expiration_text,
+               ps.import_date(nullif(trim(s.expiration_date), '')) as expires, s.pin, b.branch_id, tr.patron_type_id,
                jsonb_build_object('barcode', trim(s.barcode), 'first_name', trim(s.first_name), 'last_name', trim(s.last_name),
                    'email', nullif(trim(s.email), ''), 'alt_email', nullif(trim(s.alt_email), ''),
                    'postal_code', coalesce(trim(s.postal_code), ''), 'country', coalesce(nullif(trim(s.country), ''), 'US')) as fields
         from pg_temp.import_patron s
         left join ps.branch b on b.institution_id = v_institution and b.code = trim(s.branch)
         left join ps.patron_type_translation tr on tr.institution_id = v_institution and tr.local_code = trim(s.patron_type);
-        -- Once, not per row: the file's barcodes that other libraries' patrons hold.
-        create temp table import_patron_taken on commit drop as
-        select x.barcode from ps.circulation_patron_barcodes_elsewhere(v_institution) x
-        where x.barcode in (select lower(trim(c.barcode)) from import_patron_checked c);
+        -- A temporary table has no statistics until analysed: without them the planner guesses the joins
+        -- against ps.patron below (index probes for a small file, a hash join for a large one).
+        analyze import_patron_checked;
 
-        select coalesce(jsonb_agg(e), '[]') into v_rejects from (
-            select jsonb_build_object('row', c.row_number, 'field', split_part(f, ':', 1), 'code', split_part(f, ':', 2)) as e
-            from import_patron_checked c cross join lateral unnest(ps.patron_field_errors(c.fields)) f
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'branch', 'code', 'not_found') from import_patron_checked c where c.branch_id is null
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'patronType', 'code', 'unmapped') from import_patron_checked c where c.patron_type_id is null
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'expirationDate', 'code', 'invalid') from import_patron_checked c
-            where nullif(trim(c.expiration_date), '') is not null and c.expires is null
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'phone', 'code', 'invalid') from import_patron_checked c where length(trim(c.phone)) > 30
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'pin', 'code', 'invalid') from import_patron_checked c
-            where c.pin is not null and length(c.pin) not between 4 and 64
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'barcode', 'code', 'duplicate_in_file') from import_patron_checked c
-            where c.barcode_rows > 1
-            union all
-            select jsonb_build_object('row', c.row_number, 'field', 'barcode', 'code', 'taken') from import_patron_checked c
-            where lower(trim(c.barcode)) in (select barcode from import_patron_taken)) r;
+        -- Every check is one statement over the whole file; a row may collect several rejects.
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.row_number, split_part(f, ':', 1), split_part(f, ':', 2)
+        from import_patron_checked c
+        cross join lateral unnest(ps.patron_field_errors(c.fields)) f;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.row_number, r.field, r.code
+        from import_patron_checked c
+        cross join lateral (values
+            (c.branch_id is null, 'branch', 'not_found'),
+            (c.patron_type_id is null, 'patronType', 'unmapped'),
+            (c.expiration_text is not null and c.expires is null, 'expirationDate', 'invalid'),
+            (length(c.phone) > 30, 'phone', 'invalid'),
+            (c.pin is not null and length(c.pin) not between 4 and 64, 'pin', 'invalid')) r (failed, field, code)
+        where r.failed;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.row_number, 'barcode', 'duplicate_in_file'
+        from import_patron_checked c
+        join (select lower(d.barcode) as barcode from import_patron_checked d group by 1 having count(*) > 1) dup
+          on dup.barcode = lower(c.barcode);
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.row_number, 'barcode', 'patron_deleted'
+        from import_patron_checked c join ps.patron p on p.barcode = c.barcode and p.institution_id = v_institution
+        where p.deleted_at is not null;
+        insert into pg_temp.import_row_reject (row_number, field, code)
+        select c.row_number, 'barcode', 'taken'
+        from import_patron_checked c
+        join ps.circulation_patron_barcodes_elsewhere(v_institution, array(select lower(barcode) from import_patron_checked)) x
+          on x.barcode = lower(c.barcode);
 
         if not p_dry_run then
+            create temp table import_patron_valid on commit drop as
+            select c.* from import_patron_checked c
+            where not exists (select 1 from pg_temp.import_row_reject r where r.row_number = c.row_number);
+            analyze import_patron_valid;
+            -- Patrons the library already has (same barcode): changed only where a value differs, so a
+            -- second run of the same file writes nothing.
+            update ps.patron p set registered_branch_id = v.branch_id, patron_type_id = v.patron_type_id, first_name = v.first_name,
+                last_name = v.last_name, address_line1 = v.address_line1, address_line2 = v.address_line2, city = v.city, state = v.state,
+                postal_code = v.postal_code, country = v.country, email = v.email, alt_email = v.alt_email, phone1 = v.phone,
+                expiration_date = v.expires, pin_hash = coalesce(case when v.pin is not null then ps.hash_pin(v.pin) end, p.pin_hash),
+                updated_at = now()
+            from import_patron_valid v
+            where p.barcode = v.barcode and p.institution_id = v_institution
+              and ((p.registered_branch_id, p.patron_type_id, p.first_name, p.last_name, p.address_line1, p.address_line2, p.city,
+                    p.state, p.postal_code, p.country, p.email, p.alt_email, p.phone1, p.expiration_date)
+                  is distinct from (v.branch_id, v.patron_type_id, v.first_name, v.last_name, v.address_line1, v.address_line2, v.city,
+                    v.state, v.postal_code, v.country, v.email, v.alt_email, v.phone, v.expires)
+                   -- a PIN in the file that is not the patron's PIN (checked against the stored hash)
+                   or (v.pin is not null and (p.pin_hash is null or p.pin_hash <> public.crypt(v.pin, p.pin_hash))));
+            -- New patrons: a plain insert (no speculative insertion per row); barcodes held elsewhere were
+            -- rejected above, and the advisory lock keeps another import of this library out.
             insert into ps.patron (institution_id, barcode, registered_branch_id, patron_type_id, first_name, last_name, address_line1,
                 address_line2, city, state, postal_code, country, email, alt_email, phone1, expiration_date, pin_hash)
-            select v_institution, c.fields->>'barcode', c.branch_id, c.patron_type_id, c.fields->>'first_name', c.fields->>'last_name',
-                coalesce(trim(c.address_line1), ''), coalesce(trim(c.address_line2), ''), coalesce(trim(c.city), ''), coalesce(trim(c.state), ''),
-                c.fields->>'postal_code', c.fields->>'country', c.fields->>'email', c.fields->>'alt_email', nullif(trim(c.phone), ''), c.expires,
-                case when c.pin is not null then ps.hash_pin(c.pin) end
-            from import_patron_checked c
-            where not exists (select 1 from jsonb_array_elements(v_rejects) r where (r->>'row')::integer = c.row_number)
-            on conflict (barcode) do update set registered_branch_id = excluded.registered_branch_id, patron_type_id = excluded.patron_type_id,
-                first_name = excluded.first_name, last_name = excluded.last_name, address_line1 = excluded.address_line1,
-                address_line2 = excluded.address_line2, city = excluded.city, state = excluded.state, postal_code = excluded.postal_code,
-                country = excluded.country, email = excluded.email, alt_email = excluded.alt_email, phone1 = excluded.phone1,
-                expiration_date = excluded.expiration_date, pin_hash = coalesce(excluded.pin_hash, ps.patron.pin_hash), updated_at = now()
-            where ps.patron.institution_id = excluded.institution_id
-              and (ps.patron.registered_branch_id, ps.patron.patron_type_id, ps.patron.first_name, ps.patron.last_name, ps.patron.address_line1,
-                   ps.patron.address_line2, ps.patron.city, ps.patron.state, ps.patron.postal_code, ps.patron.country, ps.patron.email,
-                   ps.patron.alt_email, ps.patron.phone1, ps.patron.expiration_date, ps.patron.deleted_at)
-                  is distinct from (excluded.registered_branch_id, excluded.patron_type_id, excluded.first_name, excluded.last_name,
-                   excluded.address_line1, excluded.address_line2, excluded.city, excluded.state, excluded.postal_code, excluded.country,
-                   excluded.email, excluded.alt_email, excluded.phone1, excluded.expiration_date, null::timestamptz);
+            select v_institution, v.barcode, v.branch_id, v.patron_type_id, v.first_name, v.last_name, v.address_line1, v.address_line2,
+                v.city, v.state, v.postal_code, v.country, v.email, v.alt_email, v.phone, v.expires,
+                case when v.pin is not null then ps.hash_pin(v.pin) end
+            from import_patron_valid v
+            where not exists (select 1 from ps.patron p where p.barcode = v.barcode);
         end if;
-        return ps.record_import(v_institution, 'patrons', p_file, p_dry_run, v_rows, v_rejects);
+        return ps.record_import(v_institution, 'patrons', p_file, p_dry_run, v_rows);
     end $$;
 comment on function ps.apply_patron_import(bigint, boolean, text) is
     'Applies a staged patron file to a library: rejects rows that break the API''s rules, name an unknown branch, an unmapped local patron type or a barcode of another library (or repeat a barcode), upserts the rest by barcode (nothing changes on a second run), or only reports with a dry run.';
 
--- Barcodes (lower case) of live patrons of other libraries, to refuse them in an import. Security
--- definer: the importing library cannot see those patrons, only that their barcodes are taken.
-create or replace function ps.circulation_patron_barcodes_elsewhere(p_institution_id bigint) returns table (barcode text)
+-- Which of a file's barcodes (lower case) other libraries' patrons hold, to refuse them in an import.
+-- Security definer: the importing library cannot see those patrons, only that their barcodes are taken.
+-- Probes the lower(barcode) index once per file barcode instead of reading every patron.
+create or replace function ps.circulation_patron_barcodes_elsewhere(p_institution_id bigint, p_barcodes text[]) returns table (barcode text)
     language sql stable security definer set search_path = ps, pg_temp
-    as $$ select lower(p.barcode) from patron p where p.institution_id <> p_institution_id $$;
-comment on function ps.circulation_patron_barcodes_elsewhere(bigint) is
-    'Lower-cased barcodes of every other library''s patrons (deleted ones too: a barcode is never reused), to reject them in an import.';
-revoke execute on function ps.circulation_patron_barcodes_elsewhere(bigint) from public, patron_report;
+    as $$
+        select distinct lower(p.barcode) from unnest(p_barcodes) b (barcode)
+        join patron p on lower(p.barcode) = b.barcode and p.institution_id <> p_institution_id
+    $$;
+comment on function ps.circulation_patron_barcodes_elsewhere(bigint, text[]) is
+    'Those of the given lower-cased barcodes that another library''s patron holds (deleted ones too: a barcode is never reused), to reject them in an import.';
+revoke execute on function ps.circulation_patron_barcodes_elsewhere(bigint, text[]) from public, patron_report;

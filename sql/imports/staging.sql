@@ -6,12 +6,23 @@
 create or replace function ps.import_date(p_text text) returns date
     language plpgsql immutable
     as $$
+    -- Checked with integer arithmetic rather than by catching the cast's error: an exception block is a
+    -- subtransaction, and an import calls this for every row (PL/pgSQL's simple expressions are also
+    -- cheaper per call here than an SQL function that cannot be inlined).
+    declare
+        y integer;
+        m integer;
+        d integer;
+        v_last integer;
     begin
         if p_text !~ '^\d{4}-\d{2}-\d{2}$' then return null; end if;
-        return case when to_char(p_text::date, 'YYYY-MM-DD') = p_text and p_text::date between date '1900-01-01' and date '2999-12-31'
-                    then p_text::date end;
-    exception when others then
-        return null;
+        y := substr(p_text, 1, 4)::integer;
+        m := substr(p_text, 6, 2)::integer;
+        d := substr(p_text, 9, 2)::integer;
+        v_last := case m when 2 then case when (y % 4 = 0 and y % 100 <> 0) or y % 400 = 0 then 29 else 28 end
+                         when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end;
+        if y not between 1900 and 2999 or m not between 1 and 12 or d not between 1 and v_last then return null; end if;
+        return make_date(y, m, d);
     end $$;
 comment on function ps.import_date(text) is 'A YYYY-MM-DD date that exists, years 1900–2999, or null.';
 
@@ -27,6 +38,7 @@ create or replace function ps.reject_message(p_code text) returns text
             when 'unmapped' then 'The local patron type code is not in the translation table.'
             when 'unknown_patron_type' then 'No such patron type in this library.'
             when 'taken' then 'That barcode belongs to a patron of another library.'
+            when 'patron_deleted' then 'That barcode belongs to a deleted patron of this library; restore the patron first.'
             when 'duplicate_in_file' then 'The file has this barcode on more than one row.'
             when 'unmapped_location' then 'The 852 ‡b location is not in the location table given with the import.'
             when 'location_required' then 'The row names neither a branch nor a location.'
@@ -35,7 +47,9 @@ create or replace function ps.reject_message(p_code text) returns text
     $$;
 comment on function ps.reject_message(text) is 'The message of a reject report row for its code.';
 
--- Creates the session's staging tables for one import (the CSV header names the columns).
+-- Creates the session's staging tables for one import (the CSV header names the columns), and the
+-- transaction's reject rows (row, field, code), which the checks insert set by set and the apply skips
+-- with one anti-join.
 create or replace function ps.stage_import(p_kind text) returns text
     language plpgsql volatile
     as $$
@@ -43,6 +57,7 @@ create or replace function ps.stage_import(p_kind text) returns text
         if ps.current_staff_role() not in ('library_admin', 'consortium_admin') then
             raise exception using errcode = 'PS403', message = 'role_not_allowed', detail = 'Administrators import.';
         end if;
+        create temp table import_row_reject (row_number integer not null, field text not null, code text not null) on commit drop;
         if p_kind = 'patron_types' then
             create temp table import_patron_type (row_number integer generated always as identity, local_code text, patron_type text)
                 on commit drop;
@@ -65,27 +80,27 @@ create or replace function ps.stage_import(p_kind text) returns text
 comment on function ps.stage_import(text) is
     'Creates the temporary staging table of an import kind (patrons, patron_types, holdings) for this transaction and returns its name; COPY the CSV into it, then call the kind''s apply function.';
 
--- Records an import and its rejects; returns the summary the caller shows.
-create or replace function ps.record_import(p_institution_id bigint, p_kind text, p_file text, p_dry_run boolean, p_rows integer,
-    p_rejects jsonb) returns jsonb
+-- Records an import and its rejects (pg_temp.import_row_reject); returns the summary the caller shows.
+create or replace function ps.record_import(p_institution_id bigint, p_kind text, p_file text, p_dry_run boolean, p_rows integer)
+    returns jsonb
     language plpgsql volatile
     as $$
     declare
         v_job ps.import_job;
-        v_rejected integer := (select count(distinct (r->>'row')) from jsonb_array_elements(p_rejects) r);
+        v_rejected integer := (select count(distinct r.row_number) from pg_temp.import_row_reject r);
     begin
         insert into ps.import_job (institution_id, kind, file_name, dry_run, rows, accepted, rejected, created_by)
         values (p_institution_id, p_kind, left(coalesce(p_file, ''), 500), p_dry_run, p_rows, p_rows - v_rejected, v_rejected,
                 coalesce(ps.request_setting('ps.actor'), session_user))
         returning * into v_job;
         insert into ps.import_reject (institution_id, import_id, row_number, field, code, message)
-        select p_institution_id, v_job.import_id, (r->>'row')::integer, r->>'field', r->>'code', ps.reject_message(r->>'code')
-        from jsonb_array_elements(p_rejects) r
+        select p_institution_id, v_job.import_id, r.row_number, r.field, r.code, ps.reject_message(r.code)
+        from pg_temp.import_row_reject r
         on conflict do nothing;
         return ps.import_job_api(v_job.import_id);
     end $$;
-comment on function ps.record_import(bigint, text, text, boolean, integer, jsonb) is
-    'Stores an import run (rows read, accepted, rejected, dry run or applied) with its reject report, and returns the summary.';
+comment on function ps.record_import(bigint, text, text, boolean, integer) is
+    'Stores an import run (rows read, accepted, rejected, dry run or applied) with its reject report (the transaction''s pg_temp.import_row_reject), and returns the summary.';
 
 -- An import run as the staff API shows it (the resource a client polls): its status, counts and
 -- reject report. Imports run within their request, so a job is finished when it is first seen.

@@ -34,20 +34,18 @@ comment on function ps.open_membership(bigint, bigint) is
 create or replace function ps.membership_on_patron_created() returns trigger
     language plpgsql
     as $$
-    declare
-        v_policy bigint;
     begin
-        select membership_policy_id into v_policy from ps.patron_type_policy
-        where institution_id = new.institution_id and patron_type_id = new.patron_type_id;
-        if v_policy is not null then
-            perform ps.open_membership(new.patron_id, v_policy);
-        end if;
+        -- Once per statement over its new rows (an import inserts a million at once), not once per row.
+        perform ps.open_membership(n.patron_id, pp.membership_policy_id)
+        from new_patrons n
+        join ps.patron_type_policy pp on pp.institution_id = n.institution_id and pp.patron_type_id = n.patron_type_id
+        where pp.membership_policy_id is not null;
         return null;
     end $$;
 create trigger membership_on_patron_created after insert on ps.patron
-    for each row execute function ps.membership_on_patron_created();
+    referencing new table as new_patrons for each statement execute function ps.membership_on_patron_created();
 comment on function ps.membership_on_patron_created() is
-    'Trigger on ps.patron: a patron record created under a policy that names a membership policy opens a membership and bills its fee.';
+    'Trigger on ps.patron (per statement): every patron record created under a policy that names a membership policy opens a membership and bills its fee.';
 
 -- Paying (or waiving) the membership bill makes the membership active; cancelling it cancels it.
 create or replace function ps.membership_on_bill_settled() returns trigger

@@ -1,30 +1,31 @@
 -- The rules a patron's own fields obey, wherever the patron comes from (the staff API, an import):
 -- barcode form, names, e-mail formats, the postal code against ps.postal_code, the notification method.
 -- p is snake_case; returns every "field:code".
-create or replace function ps.patron_field_errors(p jsonb) returns text[]
-    language plpgsql stable
+create or replace function ps.postal_code_known(p_postal_code text, p_country text) returns boolean
+    language sql stable
     as $$
-    declare
-        v_errors text[] := '{}';
-        v_email_pattern constant text := '^[^@\s]+@[^@\s]+\.[^@\s]+$';
-    begin
-        if coalesce(p->>'barcode', '') !~ '^[A-Za-z0-9-]{4,40}$' then v_errors := v_errors || 'barcode:invalid'::text; end if;
-        if length(coalesce(p->>'first_name', '')) not between 1 and 100 then v_errors := v_errors || 'firstName:required'::text; end if;
-        if length(coalesce(p->>'last_name', '')) not between 1 and 100 then v_errors := v_errors || 'lastName:required'::text; end if;
-        if p->>'email' is not null and p->>'email' !~ v_email_pattern then v_errors := v_errors || 'email:invalid_email'::text; end if;
-        if p->>'alt_email' is not null and p->>'alt_email' !~ v_email_pattern then v_errors := v_errors || 'altEmail:invalid_email'::text; end if;
-        if p->>'institution_email' is not null and p->>'institution_email' !~ v_email_pattern then
-            v_errors := v_errors || 'institutionEmail:invalid_email'::text;
-        end if;
-        if coalesce(p->>'postal_code', '') <> '' and not exists (
-            select 1 from ps.postal_code pc where upper(pc.postal_code) = upper(p->>'postal_code') and pc.country = coalesce(p->>'country', 'US')) then
-            v_errors := v_errors || 'postalCode:postal_code_not_found'::text;
-        end if;
-        if coalesce(p->>'notification_method', 'mail') not in ('mail', 'email', 'phone', 'text') then
-            v_errors := v_errors || 'notificationMethod:invalid'::text;
-        end if;
-        return v_errors;
-    end $$;
+        select exists (select 1 from ps.postal_code pc where upper(pc.postal_code) = upper(p_postal_code) and pc.country = coalesce(p_country, 'US'))
+    $$;
+comment on function ps.postal_code_known(text, text) is
+    'True when the postal code (any case) is in ps.postal_code for the country (US when null).';
+
+-- One expression with no sub-select, so PostgreSQL inlines it into the calling query: an import runs it
+-- for every row of a file (p should be a column or variable there, not an expression built per use).
+create or replace function ps.patron_field_errors(p jsonb) returns text[]
+    language sql stable
+    as $$
+        select array_remove(array[
+            case when coalesce(p->>'barcode', '') !~ '^[A-Za-z0-9-]{4,40}$' then 'barcode:invalid' end,
+            case when length(coalesce(p->>'first_name', '')) not between 1 and 100 then 'firstName:required' end,
+            case when length(coalesce(p->>'last_name', '')) not between 1 and 100 then 'lastName:required' end,
+            case when p->>'email' !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'email:invalid_email' end,
+            case when p->>'alt_email' !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'altEmail:invalid_email' end,
+            case when p->>'institution_email' !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'institutionEmail:invalid_email' end,
+            case when coalesce(p->>'postal_code', '') <> '' and not ps.postal_code_known(p->>'postal_code', p->>'country')
+                 then 'postalCode:postal_code_not_found' end,
+            case when coalesce(p->>'notification_method', 'mail') not in ('mail', 'email', 'phone', 'text') then 'notificationMethod:invalid' end
+        ]::text[], null)
+    $$;
 comment on function ps.patron_field_errors(jsonb) is
     'Field errors ("field:code") of a patron''s own fields from snake_case JSON: barcode form, names, e-mail formats, postal code in ps.postal_code, notification method; shared by ps.save_patron and the patron import.';
 
