@@ -8,8 +8,14 @@ create or replace function ps.parse_cost_minor(p_text text) returns bigint
     language plpgsql immutable
     as $$
     declare
-        v_match text[] := regexp_match(upper(trim(p_text)), '^(?:[A-Z]{3}\s*|[$£€¥]\s*)?([0-9]{1,13})(?:[.,]([0-9]{1,2}))?\s*(?:[A-Z]{3})?$');
+        v_match text[];
     begin
+        -- The usual shapes (25, 25.00, $25.00) without the general pattern: a holdings import calls this
+        -- for every item.
+        if p_text ~ '^\$?[0-9]{1,13}(\.[0-9]{2})?$' then
+            return replace(replace(p_text, '$', ''), '.', '')::bigint * case when position('.' in p_text) > 0 then 1 else 100 end;
+        end if;
+        v_match := regexp_match(upper(trim(p_text)), '^(?:[A-Z]{3}\s*|[$£€¥]\s*)?([0-9]{1,13})(?:[.,]([0-9]{1,2}))?\s*(?:[A-Z]{3})?$');
         if v_match is null then
             return null;
         end if;
@@ -26,19 +32,21 @@ create or replace function ps.apply_holding_import(p_institution_id bigint, p_dr
         v_institution bigint := ps.settings_institution(p_institution_id);
         v_rows integer := (select count(*) from pg_temp.import_holding);
     begin
+        -- Two imports into one library at once would race on the same barcodes: one waits for the other.
+        perform pg_advisory_xact_lock(hashtextextended('ps.import:' || v_institution, 0));
         create temp table import_holding_checked on commit drop as
         select s.*, coalesce(s.record, s.row_number) as report_row, coalesce(bb.branch_id, lb.branch_id) as branch_id,
                nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost) as cost_minor
         from pg_temp.import_holding s
         left join ps.branch bb on bb.institution_id = v_institution and bb.code = nullif(trim(s.branch), '')
         left join ps.branch lb on lb.institution_id = v_institution and lb.code = coalesce(p_locations, '{}')->>trim(s.location);
+        analyze import_holding_checked;
         -- Every check is one statement over the whole file. Rejects name the MARC record (or CSV row);
         -- a rejected record holds back all its items.
         insert into pg_temp.import_row_reject (row_number, field, code)
         select c.report_row, split_part(f, ':', 1), split_part(f, ':', 2)
         from import_holding_checked c
-        cross join lateral unnest(ps.item_field_errors(jsonb_build_object('barcode', coalesce(trim(c.barcode), ''),
-            'title', coalesce(trim(c.title), ''), 'costMinor', c.cost_minor))) f;
+        cross join lateral unnest(ps.item_value_errors(coalesce(trim(c.barcode), ''), coalesce(trim(c.title), ''), c.cost_minor, null)) f;
         insert into pg_temp.import_row_reject (row_number, field, code)
         select c.report_row, case when nullif(trim(c.branch), '') is not null then 'branch' else 'location' end,
             case when nullif(trim(c.branch), '') is not null then 'not_found'
@@ -58,15 +66,22 @@ create or replace function ps.apply_holding_import(p_institution_id bigint, p_dr
           on x.barcode = lower(trim(c.barcode));
 
         if not p_dry_run then
-            perform pg_advisory_xact_lock(hashtextextended('ps.import:' || v_institution, 0));
-            insert into ps.item (institution_id, branch_id, barcode, title, cost_minor)
-            select v_institution, c.branch_id, trim(c.barcode), coalesce(trim(c.title), ''), c.cost_minor
+            create temp table import_holding_valid on commit drop as
+            select trim(c.barcode) as barcode, c.branch_id, coalesce(trim(c.title), '') as title, c.cost_minor
             from import_holding_checked c
-            where not exists (select 1 from pg_temp.import_row_reject r where r.row_number = c.report_row)
-            on conflict (barcode) do update set branch_id = excluded.branch_id, title = excluded.title, cost_minor = excluded.cost_minor,
-                updated_at = now()
-            where ps.item.institution_id = excluded.institution_id
-              and (ps.item.branch_id, ps.item.title, ps.item.cost_minor) is distinct from (excluded.branch_id, excluded.title, excluded.cost_minor);
+            where not exists (select 1 from pg_temp.import_row_reject r where r.row_number = c.report_row);
+            analyze import_holding_valid;
+            -- Items the library already has: changed only where a value differs (a second run writes nothing).
+            update ps.item i set branch_id = v.branch_id, title = v.title, cost_minor = v.cost_minor, updated_at = now()
+            from import_holding_valid v
+            where i.barcode = v.barcode and i.institution_id = v_institution
+              and (i.branch_id, i.title, i.cost_minor) is distinct from (v.branch_id, v.title, v.cost_minor);
+            -- New items: a plain insert; other libraries' barcodes were rejected, the advisory lock keeps
+            -- another import of this library out.
+            insert into ps.item (institution_id, branch_id, barcode, title, cost_minor)
+            select v_institution, v.branch_id, v.barcode, v.title, v.cost_minor
+            from import_holding_valid v
+            where not exists (select 1 from ps.item i where i.barcode = v.barcode);
         end if;
         return ps.record_import(v_institution, 'holdings', p_file, p_dry_run, v_rows);
     end $$;

@@ -12,28 +12,34 @@ create or replace function ps.item_api(i ps.item) returns jsonb
     $$;
 comment on function ps.item_api(ps.item) is 'An item as the staff API shows it, with whether it is on loan now.';
 
--- The rules an item's own fields obey, from the staff API or an import: camelCase JSON (barcode,
--- branchId, title, costMinor, status); returns every "field:code".
-create or replace function ps.item_field_errors(p jsonb) returns text[]
-    language plpgsql immutable
+-- The rules an item's values obey, from the staff API or an import: barcode form, title length, cost
+-- within the money bound, status. Null arguments are not checked (required fields are the caller's
+-- business). One expression, inlined into an import's query for every row.
+create or replace function ps.item_value_errors(p_barcode text, p_title text, p_cost_minor bigint, p_status text) returns text[]
+    language sql immutable
     as $$
-    declare
-        v_errors text[];
-    begin
-        v_errors := ps.json_field_errors(p - 'title', '{"barcode": "text", "branchId": "positive", "costMinor": "money?", "status": "text"}');
-        if p ? 'title' and (jsonb_typeof(p->'title') <> 'string' or length(p->>'title') > 1000) then
-            v_errors := v_errors || 'title:invalid'::text;
-        end if;
-        if jsonb_typeof(p->'barcode') = 'string' and p->>'barcode' !~ '^[A-Za-z0-9-]{3,40}$' then
-            v_errors := v_errors || 'barcode:invalid'::text;
-        end if;
-        if jsonb_typeof(p->'status') = 'string' and p->>'status' not in ('available', 'withdrawn', 'lost', 'missing', 'in_repair') then
-            v_errors := v_errors || 'status:invalid'::text;
-        end if;
-        return v_errors;
-    end $$;
+        select array_remove(array[
+            case when p_barcode !~ '^[A-Za-z0-9-]{3,40}$' then 'barcode:invalid' end,
+            case when length(p_title) > 1000 then 'title:invalid' end,
+            case when p_cost_minor not between 0 and ps.max_money_minor() then 'costMinor:invalid' end,
+            case when p_status not in ('available', 'withdrawn', 'lost', 'missing', 'in_repair') then 'status:invalid' end
+        ]::text[], null)
+    $$;
+comment on function ps.item_value_errors(text, text, bigint, text) is
+    'Field errors ("field:code") of an item''s values: barcode (3–40 letters, digits, hyphens), title (up to 1000), cost (0 to ps.max_money_minor()), status; null arguments unchecked. Shared by ps.item_field_errors (the staff API) and the holdings import.';
+
+-- The staff API's item body (camelCase JSON): JSON types and bounds, then the value rules.
+create or replace function ps.item_field_errors(p jsonb) returns text[]
+    language sql immutable
+    as $$
+        select ps.json_field_errors(p - 'title', '{"barcode": "text", "branchId": "positive", "costMinor": "money?", "status": "text"}')
+            || case when p ? 'title' and jsonb_typeof(p->'title') <> 'string' then array['title:invalid'] else '{}'::text[] end
+            || ps.item_value_errors(case when jsonb_typeof(p->'barcode') = 'string' then p->>'barcode' end,
+                                    case when jsonb_typeof(p->'title') = 'string' then p->>'title' end, null,
+                                    case when jsonb_typeof(p->'status') = 'string' then p->>'status' end)
+    $$;
 comment on function ps.item_field_errors(jsonb) is
-    'Field errors ("field:code") of an item from camelCase JSON: barcode (3–40 letters, digits, hyphens), title (up to 1000), costMinor (money or null), status; shared by ps.save_item and the holdings import.';
+    'Field errors ("field:code") of an item from camelCase JSON: the JSON types and bounds (costMinor money or null), then ps.item_value_errors; used by ps.save_item.';
 
 create or replace function ps.save_item(p_item_id bigint, p jsonb) returns jsonb
     language plpgsql volatile
