@@ -107,6 +107,22 @@ struct ImportTests {
                 == "Gonetrue")
     }
 
+    @Test("a file of 1,500 bad rows: all rejected in one pass, the job shows the first 1,000 rejects and says there are more, every reject stays queryable")
+    func manyRejectsAreBounded() async throws {
+        let f = try await DemoFixture.make()
+        let rows = (1...1_500).map { "BAD-\($0),Row,\($0),RPL-MAIN,NOPE" }.joined(separator: "\n")
+        let raw = try await PostgresConnection.with(f.database.app) { connection in
+            try await CSVImport(kind: .patrons, libraryCode: "RPL", dryRun: false, fileName: "bad.csv",
+                                contents: "barcode,first_name,last_name,branch,patron_type\n" + rows + "\n").run(on: connection).text
+        }
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(raw.utf8))
+        #expect(summary.rows == 1_500 && summary.rejected == 1_500 && summary.accepted == 0)
+        #expect(summary.rejects.count == 1_000)
+        #expect(raw.contains(#""rejectsTruncated": true"#))
+        #expect(try await f.adminScalar("select count(*) from ps.import_reject", as: Int.self) == 1_500)
+        #expect(try await f.adminScalar("select count(*) from ps.patron where barcode like 'BAD-%'", as: Int.self) == 0)
+    }
+
     @Test("a file the import cannot read leaves nothing half-loaded: unknown columns are refused before anything is applied")
     func unknownColumnsRefused() async throws {
         let f = try await DemoFixture.make()

@@ -110,12 +110,16 @@ create or replace function ps.import_job_api(p_import_id bigint) returns jsonb
         select jsonb_build_object('importId', j.import_id, 'institutionId', j.institution_id, 'kind', j.kind, 'fileName', j.file_name,
             'dryRun', j.dry_run, 'status', case when j.dry_run then 'checked' else 'applied' end,
             'rows', j.rows, 'accepted', j.accepted, 'rejected', j.rejected, 'createdAt', j.created_at, 'createdBy', j.created_by,
+            -- At most the first 1,000 rejects: a file of a million bad rows must not become an 80 MB answer;
+            -- the whole report stays in ps.import_reject for SQL.
             'rejects', coalesce((select jsonb_agg(jsonb_build_object('row', x.row_number, 'field', x.field, 'code', x.code, 'message', x.message)
                                   order by x.row_number, x.field, x.code)
-                                 from ps.import_reject x where x.import_id = j.import_id), '[]'))
+                                 from (select * from ps.import_reject r where r.import_id = j.import_id
+                                       order by r.row_number, r.field, r.code limit 1000) x), '[]'),
+            'rejectsTruncated', (select count(*) > 1000 from (select 1 from ps.import_reject r where r.import_id = j.import_id limit 1001) n))
         from ps.import_job j where j.import_id = p_import_id
     $$;
-comment on function ps.import_job_api(bigint) is 'An import run with its status (checked: dry run, applied), counts and reject report; null when not visible.';
+comment on function ps.import_job_api(bigint) is 'An import run with its status (checked: dry run, applied), counts and the first 1,000 rejects (rejectsTruncated when there are more; all are in ps.import_reject); null when not visible.';
 
 create or replace function ps.import_jobs(p_after bigint, p_limit integer) returns jsonb
     language sql stable
