@@ -68,7 +68,7 @@ public struct DemoSeed: Sendable {
         let supervisor = try await token("circulation_supervisor", library)
         let branch = try await connection.query("select branch_id, name from ps.branch where code = 'RPL-MAIN'").single()
         let key = try await connection.query(
-            "select client_key from ps.create_pac_client(\(try branch.decode("branch_id", as: Int64.self)), 'demo', 'seed')"
+            "select client_key from ps.create_pac_client(\(try branch.decode("branch_id", as: Int64.self)), 'demo', 'seed', null)"
         ).scalar(String.self)
         let barcode = try await connection.query(
             "select barcode from ps.patron where institution_id = \(library) order by patron_id limit 1").scalar(String.self)

@@ -6,6 +6,8 @@ import Postgres
 /// Staff tokens and PAC client keys, issued and revoked by administrators.
 struct AccessController {
     let db: Database
+    /// Told when a key's browser origins change, so CORS answers follow at once in this process.
+    let keyOrigins: PACOriginDirectory
 
     struct NewToken: Decodable {
         var role: StaffRole
@@ -17,6 +19,12 @@ struct AccessController {
     struct NewClient: Decodable {
         var branchId: Int64
         var label: String?
+        /// Browser origins (`https://pac.example.org`) whose pages may use the key, besides the global list.
+        var allowedOrigins: [String]?
+    }
+
+    struct ClientOrigins: Decodable {
+        var allowedOrigins: [String]?
     }
 
     func register(_ endpoints: Endpoints) {
@@ -37,10 +45,22 @@ struct AccessController {
         }
         endpoints.on(.post, "pac-clients", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(NewClient.self, context: context)
-            return try await db.staffJSON(request, context, Q.createClient(branch: body.branchId, label: body.label), status: .created)
+            let response = try await db.staffJSON(request, context,
+                try Q.createClient(branch: body.branchId, label: body.label, origins: body.allowedOrigins), status: .created)
+            await keyOrigins.forget()
+            return response
+        }
+        endpoints.on(.patch, "pac-clients/:id", roles: StaffRole.admins) { request, context in
+            let body = try await request.decodeJSON(ClientOrigins.self, context: context)
+            let response = try await db.staffJSON(request, context, try Q.setClientOrigins(try context.id("id"), origins: body.allowedOrigins),
+                notFound: "PAC client")
+            await keyOrigins.forget()
+            return response
         }
         endpoints.on(.delete, "pac-clients/:id", roles: StaffRole.admins) { request, context in
-            try await db.staffJSON(request, context, Q.revokeClient(try context.id("id")), notFound: "PAC client")
+            let response = try await db.staffJSON(request, context, Q.revokeClient(try context.id("id")), notFound: "PAC client")
+            await keyOrigins.forget()
+            return response
         }
     }
 }

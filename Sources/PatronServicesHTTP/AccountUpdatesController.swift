@@ -24,8 +24,8 @@ struct AccountUpdatesController {
 
     func registerPAC(_ endpoints: Endpoints) {
         typealias Q = AccountUpdateQueries
-        endpoints.on(.get, "options") { request, _ in
-            try await db.pacJSON(request, sessionRequired: false, Q.options)
+        endpoints.on(.get, "options") { request, context in
+            try await db.pacJSON(request, context, sessionRequired: false, Q.options)
         }
         endpoints.on(.post, "change-requests") { request, context in
             let key = request.headers[Self.idempotencyKey]
@@ -33,11 +33,11 @@ struct AccountUpdatesController {
                 throw Problem(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1 to 200 characters.")
             }
             let changes = try await request.decodeJSONObject(context: context)
-            return try await db.pacJSON(request, sessionRequired: true, Q.submitChangeRequest(changes, idempotencyKey: key))
+            return try await db.pacJSON(request, context, sessionRequired: true, Q.submitChangeRequest(changes, idempotencyKey: key))
         }
         endpoints.on(.put, "notice-opt-outs") { request, context in
             let body = try await request.decodeJSONObject(context: context)
-            return try await db.pacJSON(request, sessionRequired: true, Q.updateNoticeOptOuts(body))
+            return try await db.pacJSON(request, context, sessionRequired: true, Q.updateNoticeOptOuts(body))
         }
     }
 

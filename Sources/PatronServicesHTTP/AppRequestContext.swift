@@ -11,6 +11,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// `ps.authenticate_staff` in the request's own transaction.
     public var allowedRoles: [StaffRole] = []
 
+    /// The browser origin of a PAC request from a page outside the global CORS list: the PAC client key
+    /// must list it (`ps.live_pac_client` reads it as `ps.origin`). Nil for every other request.
+    public var browserOrigin: String?
+
     /// The peer of the connection (sign-in throttling counts failures per address).
     public var remoteAddress: SocketAddress?
 

@@ -50,12 +50,13 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     -> Router<AppRequestContext>
 {
     let router = Router(context: AppRequestContext.self)
+    let keyOrigins = PACOriginDirectory(pool: pool)
     router.addMiddleware {
         RequestIDMiddleware()
         MetricsMiddleware(metrics: metrics)
         AccessLogMiddleware()
         SecurityHeadersMiddleware(strictTransportSecurity: configuration.strictTransportSecurity)
-        CORSMiddleware(allowedOrigins: Set(configuration.corsAllowedOrigins), routes: routes)
+        CORSMiddleware(allowedOrigins: Set(configuration.corsAllowedOrigins), routes: routes, keyOrigins: keyOrigins)
         ProblemMiddleware(routes: routes)
         BodyLimitMiddleware(limit: configuration.maxBodyBytes, routes: routes)
     }
@@ -67,7 +68,7 @@ func buildRouter(configuration: AppConfiguration, pool: PostgresPool, metrics: A
     let staff = Endpoints(table: routes, prefix: "/staff/v1")
     OrganisationController(db: db).register(staff)
     PatronsController(db: db).register(staff)
-    AccessController(db: db).register(staff)
+    AccessController(db: db, keyOrigins: keyOrigins).register(staff)
     SettingsController(db: db).register(staff)
     AccountUpdatesController(db: db).registerStaff(staff)
     CirculationController(db: db).register(staff)

@@ -1,16 +1,20 @@
 import HTTPTypes
 import Hummingbird
 
-/// Cross-origin access for PAC web front ends on other origins (`http.cors.allowedOrigins`).
+/// Cross-origin access for PAC web front ends on other origins: the global list
+/// (`http.cors.allowedOrigins`, any route) and each PAC client key's own origins (PAC routes, that key).
 ///
 /// A preflight (`OPTIONS` with `Access-Control-Request-Method`) from an allowed origin is answered 204
 /// with the methods the route allows and the headers the API reads; from any other origin, 403
-/// `origin_not_allowed`. Actual answers to an allowed origin name that origin, never `*`: requests
-/// carry credentials (a staff token, a PAC key, a patron session) in headers.
+/// `origin_not_allowed`. An origin outside the global list is allowed on `/pac/v1` routes when some live
+/// key lists it; the request itself carries the origin into SQL (``AppRequestContext/browserOrigin``),
+/// where the key must list it. Actual answers to an allowed origin name that origin, never `*`:
+/// requests carry credentials (a staff token, a PAC key, a patron session) in headers.
 struct CORSMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let allowedOrigins: Set<String>
     let routes: RouteTable
+    let keyOrigins: PACOriginDirectory
 
     static let requestMethod = HTTPField.Name("Access-Control-Request-Method")!
     static let allowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
@@ -23,7 +27,12 @@ struct CORSMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[Self.origin] else { return try await next(request, context) }
-        let allowed = allowedOrigins.contains(origin)
+        var context = context
+        var allowed = allowedOrigins.contains(origin)
+        if !allowed, request.uri.path.hasPrefix("/pac/v1/"), origin.utf8.count <= 300 {
+            allowed = await keyOrigins.isKnown(origin)
+            context.browserOrigin = origin
+        }
         if request.method == .options, let asked = request.headers[Self.requestMethod] {
             // This middleware sits outside the problem middleware (so error answers get CORS headers
             // too): its own refusals are answered here.

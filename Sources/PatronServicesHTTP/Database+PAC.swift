@@ -28,11 +28,18 @@ extension Database {
         return String(header.dropFirst(7))
     }
 
+    /// The transaction of a PAC request: with the browser origin the key must list, when there is one.
+    static func pacTransaction(_ context: AppRequestContext) -> TransactionOptions {
+        TransactionOptions(settings: context.browserOrigin.map { [("ps.origin", $0)] } ?? [])
+    }
+
     /// `query` after `ps.authenticate_pac`, pipelined with `begin` and `commit`; answers its JSON.
-    func pacJSON(_ request: Request, sessionRequired: Bool, _ query: PostgresQuery, notFound: String = "resource") async throws -> Response {
+    func pacJSON(_ request: Request, _ context: AppRequestContext, sessionRequired: Bool, _ query: PostgresQuery, notFound: String = "resource")
+        async throws -> Response
+    {
         let key = try Self.clientKey(request)
         let session = try Self.sessionToken(request, required: sessionRequired)
-        let statements = TransactionOptions().prelude + [AccountUpdateQueries.authenticatePAC(clientKey: key, session: session), query, "commit"]
+        let statements = Self.pacTransaction(context).prelude + [AccountUpdateQueries.authenticatePAC(clientKey: key, session: session), query, "commit"]
         let results = try await pool.withConnection { try await $0.pipeline(statements) }
         guard let text = results[statements.count - 2].first?.values.first ?? nil else { throw Problem.notFound(notFound) }
         return JSONResponse.text(text)

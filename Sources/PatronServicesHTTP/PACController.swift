@@ -22,7 +22,7 @@ struct PACController {
             let token = SessionToken.make()
             let row = try await db.pool.transactionalQuery(
                 AccountUpdateQueries.signIn(clientKey: key, barcode: body.barcode, pin: body.pin, session: token,
-                    source: context.remoteAddress?.ipAddress), options: .init()
+                    source: context.remoteAddress?.ipAddress), options: Database.pacTransaction(context)
             ).single()
             switch try row.decode("outcome", as: String.self) {
             case "signed_in":
@@ -42,14 +42,14 @@ struct PACController {
                 throw Problem(.unauthorized, code: "invalid_credentials", detail: "The barcode or PIN is not right.")
             }
         }
-        endpoints.on(.get, "scope") { request, _ in
-            try await db.pacJSON(request, sessionRequired: false, AccountUpdateQueries.scope)
+        endpoints.on(.get, "scope") { request, context in
+            try await db.pacJSON(request, context, sessionRequired: false, AccountUpdateQueries.scope)
         }
-        endpoints.on(.delete, "session") { request, _ in
-            try await db.pacJSON(request, sessionRequired: true, AccountUpdateQueries.signOut)
+        endpoints.on(.delete, "session") { request, context in
+            try await db.pacJSON(request, context, sessionRequired: true, AccountUpdateQueries.signOut)
         }
-        endpoints.on(.get, "account") { request, _ in
-            try await db.pacJSON(request, sessionRequired: true, AccountUpdateQueries.account, notFound: "patron")
+        endpoints.on(.get, "account") { request, context in
+            try await db.pacJSON(request, context, sessionRequired: true, AccountUpdateQueries.account, notFound: "patron")
         }
     }
 }

@@ -77,7 +77,7 @@ struct PACClientCommand: AsyncParsableCommand {
             let database = try await OwnerDatabase.open(options, logger: Logger(label: "pac-client"))
             defer { database.finish() }
             let connection = try await database.connect()
-            let row = try await connection.query("select * from ps.create_pac_client(\(branch), \(label), 'cli')").single()
+            let row = try await connection.query("select * from ps.create_pac_client(\(branch), \(label), 'cli', null)").single()
             say("client \(try row.decode("client_id", as: Int64.self)): \(try row.decode("client_key", as: String.self))")
             await connection.close()
         }

@@ -56,6 +56,55 @@ struct CORSAndSecurityHeadersTests {
         }
     }
 
+    @Test("a PAC client key lists its own origins: its pages may preflight and call, with that key only; other keys and staff routes refuse that origin")
+    func perClientOrigins() async throws {
+        let fixture = try await DemoFixture.make()
+        let keyHeader = HTTPField.Name("X-PAC-Client-Key")!
+        let page = "https://catalogue.lakeshore.example.org"
+        try await withApp(Self.origins, database: fixture.database) { client async throws in
+            let admin = fixture.tokens["LDL/library_admin"]!
+            // Before any key lists it, the origin is refused at preflight.
+            #expect(try await preflight(client, "/pac/v1/options", method: "GET", from: page).status == .forbidden)
+            let bad = try await client.call(.post, "/staff/v1/pac-clients", token: admin,
+                json: #"{"branchId": \#(fixture.branches["LDL-HARBOR"]!), "allowedOrigins": ["https://*.example.org"]}"#)
+            #expect(bad.status == .unprocessableContent)
+            #expect(try bad.problem().errors?.first?.code == "invalid_origin")
+            let created = try await client.call(.post, "/staff/v1/pac-clients", token: admin,
+                json: #"{"branchId": \#(fixture.branches["LDL-HARBOR"]!), "label": "web PAC", "allowedOrigins": ["\#(page)"]}"#)
+            #expect(created.status == .created)
+            let key = try #require(created.object["clientKey"] as? String)
+            #expect(created.object["allowedOrigins"] as? [String] == [page])
+
+            let allowed = try await preflight(client, "/pac/v1/options", method: "GET", from: page)
+            #expect(allowed.status == .noContent)
+            #expect(allowed.headers[CORSMiddleware.allowOrigin] == page)
+            let own = try await client.execute(uri: "/pac/v1/options", method: .get, headers: [origin: page, keyHeader: key])
+            #expect(own.status == .ok)
+            #expect(own.headers[CORSMiddleware.allowOrigin] == page)
+            // Riverside's key does not list Lakeshore's page: refused in SQL, and nothing is signed in.
+            let other = try await client.execute(uri: "/pac/v1/sign-in", method: .post,
+                headers: [origin: page, keyHeader: fixture.credentials.pacClientKey, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"barcode": "\#(fixture.credentials.patronBarcode)", "pin": "1234"}"#))
+            #expect(other.status == .forbidden)
+            #expect(try other.problem().code == "origin_not_allowed")
+            // The global list still works with any key; a key's origins do not open the staff API.
+            let global = try await client.execute(uri: "/pac/v1/options", method: .get,
+                headers: [origin: "https://pac.riverside.example.org", keyHeader: key])
+            #expect(global.status == .ok)
+            #expect(try await preflight(client, "/staff/v1/libraries", method: "GET", from: page).status == .forbidden)
+
+            // Replacing the list: the page loses the key at once.
+            let id = try #require(created.object["clientId"] as? Int)
+            let patched = try await client.call(.patch, "/staff/v1/pac-clients/\(id)", token: admin, json: #"{"allowedOrigins": []}"#)
+            #expect(patched.status == .ok)
+            #expect(patched.object["allowedOrigins"] as? [String] == [])
+            let gone = try await client.execute(uri: "/pac/v1/options", method: .get, headers: [origin: page, keyHeader: key])
+            #expect(gone.status == .forbidden)
+            #expect(try await client.call(.patch, "/staff/v1/pac-clients/\(id)", token: fixture.tokens["RPL/library_admin"]!,
+                                          json: #"{"allowedOrigins": []}"#).status == .notFound, "another library's key is not found")
+        }
+    }
+
     @Test("every answer says nosniff; authenticated ones are no-store; HSTS when configured")
     func securityHeaders() async throws {
         let fixture = try await DemoFixture.make()

@@ -52,7 +52,7 @@ struct StaffAPITests {
                 "patron": try await connection.query("select patron_id from ps.patron where institution_id = \(ldl) limit 1").scalar(Int64.self),
                 "type": try await connection.query("select patron_type_id from ps.patron_type where institution_id = \(ldl) limit 1").scalar(Int64.self),
                 "token": try await connection.query("select token_id from ps.staff_token where institution_id = \(ldl) limit 1").scalar(Int64.self),
-                "client": try await connection.query("select client_id from ps.create_pac_client(\(fixture.branches["LDL-HARBOR"]!), 'x', 'test')").scalar(Int64.self),
+                "client": try await connection.query("select client_id from ps.create_pac_client(\(fixture.branches["LDL-HARBOR"]!), 'x', 'test', null)").scalar(Int64.self),
                 "membershipPolicy": try await connection.query("insert into ps.membership_policy (institution_id, name, fee_minor, period_days) values (\(ldl), 'Lakeshore annual', 100, 365) returning membership_policy_id").scalar(Int64.self),
                 "bill": try await connection.query("insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) select institution_id, patron_id, 'other', 100, now() from ps.patron where institution_id = \(ldl) limit 1 returning bill_id").scalar(Int64.self),
                 "suspension": try await connection.query("insert into ps.suspension (institution_id, patron_id, starts_at, ends_at, created_by) select institution_id, patron_id, now(), now() + interval '1 day', 'test' from ps.patron where institution_id = \(ldl) limit 1 returning suspension_id").scalar(Int64.self),

@@ -56,7 +56,7 @@ create or replace function ps.apply_patron_import(p_institution_id bigint, p_dry
         insert into pg_temp.import_row_reject (row_number, field, code)
         select c.row_number, 'barcode', 'taken'
         from import_patron_checked c
-        join ps.circulation_patron_barcodes_elsewhere(v_institution, array(select lower(barcode) from import_patron_checked)) x
+        join ps.patron_barcodes_elsewhere(v_institution, array(select lower(barcode) from import_patron_checked)) x
           on x.barcode = lower(c.barcode);
 
         if not p_dry_run then
@@ -93,16 +93,3 @@ create or replace function ps.apply_patron_import(p_institution_id bigint, p_dry
     end $$;
 comment on function ps.apply_patron_import(bigint, boolean, text) is
     'Applies a staged patron file to a library: rejects rows that break the API''s rules, name an unknown branch, an unmapped local patron type or a barcode of another library (or repeat a barcode), upserts the rest by barcode (nothing changes on a second run), or only reports with a dry run.';
-
--- Which of a file's barcodes (lower case) other libraries' patrons hold, to refuse them in an import.
--- Security definer: the importing library cannot see those patrons, only that their barcodes are taken.
--- Probes the lower(barcode) index once per file barcode instead of reading every patron.
-create or replace function ps.circulation_patron_barcodes_elsewhere(p_institution_id bigint, p_barcodes text[]) returns table (barcode text)
-    language sql stable security definer set search_path = ps, pg_temp
-    as $$
-        select distinct lower(p.barcode) from unnest(p_barcodes) b (barcode)
-        join patron p on lower(p.barcode) = b.barcode and p.institution_id <> p_institution_id
-    $$;
-comment on function ps.circulation_patron_barcodes_elsewhere(bigint, text[]) is
-    'Those of the given lower-cased barcodes that another library''s patron holds (deleted ones too: a barcode is never reused), to reject them in an import.';
-revoke execute on function ps.circulation_patron_barcodes_elsewhere(bigint, text[]) from public, patron_report;

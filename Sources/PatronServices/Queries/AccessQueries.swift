@@ -22,12 +22,21 @@ public enum AccessQueries {
     public static let clients: PostgresQuery =
         "select coalesce(jsonb_agg(ps.api(to_jsonb(c)) order by c.client_id), '[]') from ps.pac_clients() c"
 
-    /// Issues a PAC client key bound to a connection branch; the answer carries the key, once.
-    public static func createClient(branch: Int64, label: String?) -> PostgresQuery {
+    /// Issues a PAC client key bound to a connection branch, usable from pages on `origins`; the answer
+    /// carries the key, once.
+    public static func createClient(branch: Int64, label: String?, origins: [String]?) throws -> PostgresQuery {
+        let origins = try origins.map { try PostgresJSON(encoding: $0) }
+        return """
+        select jsonb_build_object('clientId', c.client_id, 'clientKey', c.client_key, 'branchId', \(branch)::bigint,
+                                  'allowedOrigins', coalesce(\(origins)::jsonb, '[]'))
+        from ps.create_pac_client(\(branch), \(label), current_setting('ps.actor'), \(origins)::jsonb) c
         """
-        select jsonb_build_object('clientId', c.client_id, 'clientKey', c.client_key, 'branchId', \(branch)::bigint)
-        from ps.create_pac_client(\(branch), \(label), current_setting('ps.actor')) c
-        """
+    }
+
+    /// Replaces the browser origins allowed to use a PAC client key.
+    public static func setClientOrigins(_ id: Int64, origins: [String]?) throws -> PostgresQuery {
+        let origins = try origins.map { try PostgresJSON(encoding: $0) }
+        return "select ps.set_pac_client_origins(\(id), \(origins)::jsonb)"
     }
 
     public static func revokeClient(_ id: Int64) -> PostgresQuery {
