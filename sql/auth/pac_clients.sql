@@ -45,8 +45,7 @@ create or replace function ps.create_pac_client(p_branch_id bigint, p_label text
         v_id bigint;
     begin
         select b.institution_id into v_institution from branch b where b.branch_id = p_branch_id;
-        if v_institution is null or not (session_user = 'patron_owner' or ps.is_consortium_admin()
-            or (ps.current_staff_role() = 'library_admin' and v_institution = ps.current_institution_id())) then
+        if v_institution is null or not ps.administers_institution(v_institution) then
             raise exception using errcode = 'PS404', message = 'branch_not_found', detail = 'No such branch.';
         end if;
         perform ps.raise_field_errors(ps.pac_origin_errors(p_allowed_origins), 'The PAC client has invalid fields.');
@@ -71,8 +70,7 @@ create or replace function ps.set_pac_client_origins(p_client_id bigint, p_allow
             || case when p_allowed_origins is null then array['allowedOrigins:required'] else '{}'::text[] end, 'The PAC client has invalid fields.');
         update pac_client c set allowed_origins = array(select jsonb_array_elements_text(p_allowed_origins))
         where c.client_id = p_client_id
-          and (session_user = 'patron_owner' or ps.is_consortium_admin()
-               or (ps.current_staff_role() = 'library_admin' and c.institution_id = ps.current_institution_id()))
+          and ps.administers_institution(c.institution_id)
         returning * into v_client;
         return case when v_client.client_id is not null then
             ps.api(to_jsonb(v_client) - 'key_hash' - 'created_by') end;
@@ -94,8 +92,7 @@ create or replace function ps.pac_clients()
     language sql stable security definer set search_path = ps, pg_temp
     as $$
         select c.client_id, c.institution_id, c.branch_id, c.label, c.allowed_origins, c.created_at, c.revoked_at from pac_client c
-        where session_user = 'patron_owner' or ps.is_consortium_admin()
-           or (ps.current_staff_role() = 'library_admin' and c.institution_id = ps.current_institution_id())
+        where ps.administers_institution(c.institution_id)
         order by c.client_id
     $$;
 comment on function ps.pac_clients() is 'PAC client keys visible to the caller (never the secrets).';
@@ -105,8 +102,7 @@ create or replace function ps.revoke_pac_client(p_client_id bigint) returns bool
     as $$
         update pac_client c set revoked_at = coalesce(c.revoked_at, now())
         where c.client_id = p_client_id
-          and (session_user = 'patron_owner' or ps.is_consortium_admin()
-               or (ps.current_staff_role() = 'library_admin' and c.institution_id = ps.current_institution_id()))
+          and ps.administers_institution(c.institution_id)
         returning true
     $$;
 comment on function ps.revoke_pac_client(bigint) is 'Revokes a PAC client key.';

@@ -48,9 +48,7 @@ create or replace function ps.staff_tokens()
     as $$
         select t.token_id, t.institution_id, t.role, t.label, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.last_used_at
         from staff_token t
-        where session_user = 'patron_owner'
-           or ps.is_consortium_admin()
-           or (ps.current_staff_role() = 'library_admin' and t.institution_id = ps.current_institution_id())
+        where ps.administers_institution(t.institution_id)
         order by t.token_id
     $$;
 comment on function ps.staff_tokens() is 'Staff tokens visible to the caller (never the secrets).';
@@ -60,8 +58,7 @@ create or replace function ps.revoke_staff_token(p_token_id bigint) returns bool
     as $$
         update staff_token t set revoked_at = coalesce(t.revoked_at, now())
         where t.token_id = p_token_id
-          and (session_user = 'patron_owner' or ps.is_consortium_admin()
-               or (ps.current_staff_role() = 'library_admin' and t.institution_id = ps.current_institution_id()))
+          and ps.administers_institution(t.institution_id)
         returning true
     $$;
 comment on function ps.revoke_staff_token(bigint) is 'Revokes a staff token; false (no row) when it does not exist or is not the caller''s to revoke.';

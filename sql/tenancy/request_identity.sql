@@ -59,3 +59,12 @@ create or replace function ps.is_own_or_staff_row(p_patron_id bigint) returns bo
     $$;
 comment on function ps.is_own_or_staff_row(bigint) is
     'Row-level security predicate for a patron''s own rows: staff requests pass; a PAC request only for the signed-in patron''s rows.';
+
+create or replace function ps.administers_institution(p_institution_id bigint) returns boolean
+    language sql stable parallel safe
+    as $$
+        select session_user = 'patron_owner' or ps.is_consortium_admin()
+            or (ps.current_staff_role() = 'library_admin' and p_institution_id = ps.current_institution_id())
+    $$;
+comment on function ps.administers_institution(bigint) is
+    'True when the caller administers the institution''s access (staff tokens, PAC client keys): the owner login, a consortium admin, or that library''s admin.';
