@@ -23,5 +23,7 @@ public func withApp<T: Sendable>(
     ]
     for (key, value) in extra { values[key] = value }
     let app = try await buildApplication(reader: ConfigReader(providers: [InMemoryProvider(values: values)]), logger: logger)
-    return try await app.test(testing, test)
+    return try await app.test(testing) { client in
+        try await test(ContractCheckingClient(inner: client, contract: .service))
+    }
 }

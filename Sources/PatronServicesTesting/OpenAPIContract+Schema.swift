@@ -1,0 +1,104 @@
+import Foundation
+
+extension OpenAPIContract {
+    /// A JSON value as the answer carried it (booleans, integers and other numbers kept apart, which
+    /// Foundation's JSONSerialization does not do on Linux).
+    enum JSON: Decodable {
+        case null, bool(Bool), integer(Int64), number(Double), string(String), array([JSON]), object([String: JSON])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Int64.self) { self = .integer(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else if let value = try? container.decode(String.self) { self = .string(value) }
+            else if let value = try? container.decode([JSON].self) { self = .array(value) }
+            else { self = .object(try container.decode([String: JSON].self)) }
+        }
+
+        var typeName: String {
+            switch self {
+            case .null: "null"
+            case .bool: "boolean"
+            case .integer: "integer"
+            case .number: "number"
+            case .string: "string"
+            case .array: "array"
+            case .object: "object"
+            }
+        }
+
+        func matches(_ type: String) -> Bool {
+            type == typeName || (type == "number" && typeName == "integer")
+        }
+
+        /// The value as YAML would have read it from an `enum` list.
+        var scalarText: String? {
+            switch self {
+            case .null: "null"
+            case .bool(let value): String(value)
+            case .integer(let value): String(value)
+            case .number(let value): String(value)
+            case .string(let value): value
+            default: nil
+            }
+        }
+    }
+
+    func validate(_ value: JSON, _ node: [String: Any], at path: String, into problems: inout [String]) {
+        let schema = resolve(node)
+        if let all = schema["allOf"] as? [[String: Any]] {
+            for part in all { validate(value, part, at: path, into: &problems) }
+        }
+        for key in ["anyOf", "oneOf"] {
+            guard let choices = schema[key] as? [[String: Any]] else { continue }
+            let passing = choices.filter { choice in
+                var scratch: [String] = []
+                validate(value, choice, at: path, into: &scratch)
+                return scratch.isEmpty
+            }.count
+            if passing == 0 || (key == "oneOf" && passing > 1) { problems.append("\(path): matches \(passing) of the \(key) choices") }
+        }
+        if let types = (schema["type"] as? [String]) ?? (schema["type"] as? String).map({ [$0] }), !types.contains(where: value.matches) {
+            problems.append("\(path): \(value.typeName), declared \(types.joined(separator: "|"))")
+            return
+        }
+        if let allowed = schema["enum"] as? [Any], let text = value.scalarText, !allowed.contains(where: { "\($0)" == text }) {
+            problems.append("\(path): \(text) is not one of \(allowed.map { "\($0)" })")
+        }
+        switch value {
+        case .string(let text):
+            if let format = schema["format"] as? String {
+                let pattern = format == "date-time" ? #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"#
+                    : format == "date" ? #"^\d{4}-\d{2}-\d{2}$"# : nil
+                if let pattern, text.range(of: pattern, options: .regularExpression) == nil {
+                    problems.append("\(path): \(text) is not a \(format)")
+                }
+            }
+        case .integer(let number):
+            if let minimum = schema["minimum"] as? Int, number < minimum { problems.append("\(path): \(number) < minimum \(minimum)") }
+            if let maximum = schema["maximum"] as? Int, number > maximum { problems.append("\(path): \(number) > maximum \(maximum)") }
+        case .array(let items):
+            if let itemSchema = schema["items"] as? [String: Any] {
+                for (index, item) in items.enumerated() { validate(item, itemSchema, at: "\(path)[\(index)]", into: &problems) }
+            }
+        case .object(let members):
+            let properties = (schema["properties"] as? [String: Any]) ?? [:]
+            for name in (schema["required"] as? [String]) ?? [] where members[name] == nil {
+                problems.append("\(path): required property \(name) is missing")
+            }
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                if let propertySchema = properties[name] as? [String: Any] {
+                    validate(member, propertySchema, at: "\(path).\(name)", into: &problems)
+                } else if let extra = schema["additionalProperties"] as? [String: Any] {
+                    validate(member, extra, at: "\(path).\(name)", into: &problems)
+                } else if (schema["additionalProperties"] as? Bool) == false {
+                    problems.append("\(path): property \(name) is not declared")
+                }
+            }
+        default:
+            break
+        }
+    }
+}
