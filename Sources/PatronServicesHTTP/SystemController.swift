@@ -37,8 +37,11 @@ struct SystemController {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: pool))))
         }
-        endpoints.on(.get, "openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        endpoints.on(.get, "openapi.yaml") { request, _ in
+            // Some generators read only text/plain: they may ask for it.
+            let accept = request.headers[.accept] ?? ""
+            let type = accept.contains("text/plain") && !accept.contains("application/yaml") ? "text/plain; charset=utf-8" : "application/yaml"
+            return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
     }
 }

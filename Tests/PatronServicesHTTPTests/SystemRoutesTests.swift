@@ -133,8 +133,13 @@ struct SystemRoutesTests {
         try await withApp(database: database) { client async throws in
             try await client.execute(uri: "/openapi.yaml", method: .get) { response throws in
                 #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/yaml")
                 #expect(String(buffer: response.body) == document)
             }
+            // Generators that read only text/plain may ask for it.
+            let plain = try await client.execute(uri: "/openapi.yaml", method: .get, headers: [.accept: "text/plain"])
+            #expect(plain.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(String(buffer: plain.body) == document)
         }
     }
 }
