@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # schemathesis against the demo service with real credentials: a consortium admin's token on every
 # route, then a signed-in patron's session and the PAC key on /pac/v1. Passes when no request gets a
-# 5xx. (The stricter contract checks are the PAC contract issue's: the document does not yet declare
-# every parameter and schema, so `--checks all` also reports schema-valid requests that are rejected.)
+# 5xx. SCHEMATHESIS_CHECKS=all runs every check (today 28 operations reject some schema-valid requests,
+# because their request schemas do not yet state every bound the handlers enforce, and 4 accept
+# schema-violating ones); SCHEMATHESIS_EXAMPLES sets examples per operation (15).
 set -euo pipefail
 binary=$(realpath "${1:-.build/debug/patron-services}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,6 +41,6 @@ print(json.load(urllib.request.urlopen(request, timeout=30))["sessionToken"])
 PY
 )
 
-st() { "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --checks not_a_server_error --max-examples 15 --seed 20261125 "$@"; }
+st() { "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" --checks ${SCHEMATHESIS_CHECKS:-not_a_server_error} --max-examples ${SCHEMATHESIS_EXAMPLES:-15} --seed 20261125 "$@"; }
 st -H "Authorization: Bearer $admin" --exclude-path-regex '^/pac/'
 st -H "Authorization: Bearer $session" -H "X-PAC-Client-Key: $key" --include-path-regex '^/pac/'
