@@ -64,8 +64,8 @@ extension OpenAPIContract {
             problems.append("\(path): \(value.typeName), declared \(types.joined(separator: "|"))")
             return
         }
-        if let allowed = schema["enum"] as? [Any], let text = value.scalarText, !allowed.contains(where: { "\($0)" == text }) {
-            problems.append("\(path): \(text) is not one of \(allowed.map { "\($0)" })")
+        if let allowed = (schema["enum"] as? [Any])?.map({ $0 is NSNull ? "null" : "\($0)" }), let text = value.scalarText, !allowed.contains(text) {
+            problems.append("\(path): \(text) is not one of \(allowed)")
         }
         switch value {
         case .string(let text):
