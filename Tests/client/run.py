@@ -37,7 +37,8 @@ def pac_session(base, key, barcode, pin):
     from patron_services_client import AuthenticatedClient, Client
     from patron_services_client.api.pac import (get_pac_v1_account, get_pac_v1_options, post_pac_v1_change_requests,
                                                 post_pac_v1_sign_in, put_pac_v1_notice_opt_outs)
-    from patron_services_client.models import ChangeRequestResult, ChangeSubmission, OptOuts, PACOptions, Patron, Session, SignIn
+    from patron_services_client.models import (ChangeRequestResult, ChangeSubmission, NoticeOptOuts, OptOuts, PACOptions, Patron, Session,
+                                               SignIn)
 
     anonymous = Client(base_url=base, headers={"X-PAC-Client-Key": key}, raise_on_unexpected_status=True)
     session = post_pac_v1_sign_in.sync(client=anonymous, body=SignIn(barcode=barcode, pin=pin))
@@ -56,7 +57,7 @@ def pac_session(base, key, barcode, pin):
     assert outcomes == {"phone": "applied", "address": "pending_verification"}, outcomes
     print(f"ok   change request {result.request_id}: {outcomes}")
     optouts = put_pac_v1_notice_opt_outs.sync(client=pac, body=OptOuts.from_dict({"patronRecordExpiration": True}))
-    assert optouts is not None and getattr(optouts, "additional_properties", {}).get("patronRecordExpiration") is True, f"opt-outs: {optouts}"
+    assert isinstance(optouts, NoticeOptOuts) and optouts.patron_record_expiration is True, f"opt-outs: {optouts}"
     print("ok   opted out of the patron record expiration reminder")
     account = get_pac_v1_account.sync(client=pac)
     assert isinstance(account, Patron) and account.barcode == barcode, f"account: {account}"
