@@ -1,4 +1,14 @@
 -- Bills: posting, payments and waivers (partial allowed)
+-- A bill as the REST API shows it: its balance, and the currency of the institution owed beside the
+-- minor units, so a client never has to guess what 2700 means.
+create or replace function ps.bill_api(b ps.bill) returns jsonb
+    language sql stable
+    as $$
+        select ps.api(to_jsonb(b)) || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor,
+            'currency', (select l.currency from ps.library l where l.institution_id = b.institution_id))
+    $$;
+comment on function ps.bill_api(ps.bill) is 'A bill as the REST API shows it: camelCase fields, the balance in minor units and the owed institution''s currency.';
+
 create or replace function ps.settle_bill(p_bill_id bigint, p_amount_minor bigint, p_kind text) returns jsonb
     language plpgsql volatile
     as $$
@@ -28,7 +38,7 @@ create or replace function ps.settle_bill(p_bill_id bigint, p_amount_minor bigin
             update ps.bill set state = case when v_bill.paid_minor = 0 then 'waived' else 'paid' end
             where bill_id = p_bill_id returning * into v_bill;
         end if;
-        return ps.api(to_jsonb(v_bill)) || jsonb_build_object('balanceMinor', v_bill.amount_minor - v_bill.paid_minor - v_bill.waived_minor);
+        return ps.bill_api(v_bill);
     end $$;
 comment on function ps.settle_bill(bigint, bigint, text) is 'Records a payment or a waiver (partial allowed) against an outstanding bill; fully settled bills become paid or waived.';
 
@@ -52,7 +62,7 @@ create or replace function ps.cancel_bill(p_bill_id bigint) returns jsonb
         update ps.bill set state = 'cancelled', cancelled_at = now(),
             cancelled_by = coalesce(nullif(ps.request_setting('ps.actor'), ''), session_user)
         where bill_id = p_bill_id returning * into v_bill;
-        return ps.api(to_jsonb(v_bill));
+        return ps.bill_api(v_bill);
     end $$;
 comment on function ps.cancel_bill(bigint) is 'Cancels an outstanding bill (a pending membership bill cancels its membership); kept, with who cancelled it and when.';
 
@@ -61,8 +71,7 @@ create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
     language sql stable
     as $$
         select jsonb_build_object(
-            'bills', coalesce((select jsonb_agg(ps.api(to_jsonb(b)) || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor)
-                                                order by b.bill_id)
+            'bills', coalesce((select jsonb_agg(ps.bill_api(b) order by b.bill_id)
                                from ps.bill b where b.patron_id = p_patron_id), '[]'),
             'postedMinor', (select coalesce(sum(amount_minor - paid_minor - waived_minor), 0) from ps.bill
                             where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null),
@@ -90,7 +99,7 @@ create or replace function ps.post_bill(p_patron_id bigint, p_kind text, p_amoun
         select ps.current_institution_id(), p.patron_id, p_kind, p_amount_minor, now()
         from ps.patron p where p.patron_id = p_patron_id
         returning * into v_bill;
-        return case when v_bill.bill_id is not null then ps.api(to_jsonb(v_bill)) end;
+        return case when v_bill.bill_id is not null then ps.bill_api(v_bill) end;
     end $$;
 comment on function ps.post_bill(bigint, text, bigint) is
     'Posts a bill (counts toward the billed limit at once) owed to the caller''s institution by a patron it can see; null when it cannot.';

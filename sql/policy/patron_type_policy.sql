@@ -1,4 +1,16 @@
 -- The Edit Policy screen again, with the membership policy now a reference (membershipPolicyId).
+-- A patron type policy as the REST API shows it: its patron type's code as the policy name, and the
+-- institution's currency beside the money limits.
+create or replace function ps.patron_type_policy_api(pp ps.patron_type_policy) returns jsonb
+    language sql stable
+    as $$
+        select ps.api(to_jsonb(pp)) || jsonb_build_object(
+            'policyName', (select t.code from ps.patron_type t where t.patron_type_id = pp.patron_type_id),
+            'currency', (select l.currency from ps.library l where l.institution_id = pp.institution_id))
+    $$;
+comment on function ps.patron_type_policy_api(ps.patron_type_policy) is
+    'A patron type policy as the REST API shows it: camelCase limits (null: No Limit), the patron type code as policyName, and the currency of the money limits.';
+
 create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p jsonb) returns jsonb
     language plpgsql volatile
     as $$
@@ -73,8 +85,7 @@ create or replace function ps.save_patron_type_policy(p_patron_type_id bigint, p
             reply_to_first = v_merged->>'replyToFirst',
             reply_to_second = v_merged->>'replyToSecond'
         where patron_type_id = p_patron_type_id;
-        return (select ps.api(to_jsonb(pp)) || jsonb_build_object('policyName', v_type.code)
-                from ps.patron_type_policy pp where pp.patron_type_id = p_patron_type_id);
+        return (select ps.patron_type_policy_api(pp) from ps.patron_type_policy pp where pp.patron_type_id = p_patron_type_id);
     end $$;
 comment on function ps.save_patron_type_policy(bigint, jsonb) is
     'Creates or edits the patron type policy of a patron type from camelCase JSON (null: No Limit), validating all fields; Last Modified and history are kept by triggers.';

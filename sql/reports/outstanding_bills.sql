@@ -4,6 +4,7 @@ create or replace view ps.outstanding_bills_report with (security_invoker = true
            case when bp.deleted then 'N/A' else bp.name end as patron_name,
            bp.institution_id as patron_institution_id,
            b.kind, b.reason, b.amount_minor, b.amount_minor - b.paid_minor - b.waived_minor as balance_minor,
+           (select l.currency from ps.library l where l.institution_id = b.institution_id) as currency,
            b.posted_at, b.created_at, m.membership_id,
            case when bp.deleted then 'patron_deleted'
                 when m.membership_id is not null and m.state = 'pending'
@@ -14,7 +15,7 @@ create or replace view ps.outstanding_bills_report with (security_invoker = true
     left join ps.patron_type_policy pp on pp.institution_id = bp.institution_id and pp.patron_type_id = bp.patron_type_id
     where b.state = 'outstanding';
 comment on view ps.outstanding_bills_report is
-    'Outstanding Fees and Bills: every outstanding bill with its balance; the patron shows as N/A when deleted. orphan_reason: patron_deleted, or membership_policy_removed for a pending membership bill whose policy no longer applies to the patron''s type (staff cancel these by hand).';
+    'Outstanding Fees and Bills: every outstanding bill with its balance (minor units of currency, the owed institution''s); the patron shows as N/A when deleted. orphan_reason: patron_deleted, or membership_policy_removed for a pending membership bill whose policy no longer applies to the patron''s type (staff cancel these by hand).';
 
 create or replace view ps.orphaned_bills with (security_invoker = true) as
     select * from ps.outstanding_bills_report where orphan_reason is not null;

@@ -8,11 +8,7 @@ public enum PolicyQueries {
         "select coalesce(jsonb_agg(ps.api(to_jsonb(s)) order by s.policy_name), '[]') from ps.patron_type_policy_status s"
 
     public static func policy(patronType: Int64) -> PostgresQuery {
-        """
-        select ps.api(to_jsonb(pp)) || jsonb_build_object('policyName', t.code)
-        from ps.patron_type_policy pp join ps.patron_type t using (institution_id, patron_type_id)
-        where pp.patron_type_id = \(patronType)
-        """
+        "select ps.patron_type_policy_api(pp) from ps.patron_type_policy pp where pp.patron_type_id = \(patronType)"
     }
 
     public static func savePolicy(patronType: Int64, _ fields: PostgresJSON) -> PostgresQuery {
