@@ -8,6 +8,10 @@ import Postgres
 struct NoticesController {
     let db: Database
 
+    /// A template may hold 500 + 20,000 + 100,000 characters (subject, text, HTML), which JSON can write
+    /// in up to six bytes each (`\uXXXX`): its routes take bodies up to 1 MiB, not `http.maxBodyBytes`.
+    static let templateBodyLimit = 1 << 20
+
     func register(_ endpoints: Endpoints) {
         typealias Q = NoticeQueries
         endpoints.on(.get, "notification-policies", roles: StaffRole.readers) { request, context in
@@ -31,14 +35,14 @@ struct NoticesController {
         endpoints.on(.get, "notice-templates", roles: StaffRole.readers) { request, context in
             try await db.staffJSON(request, context, Q.templates(kind: try request.query("kind")))
         }
-        endpoints.on(.post, "notice-templates", roles: StaffRole.admins) { request, context in
+        endpoints.on(.post, "notice-templates", roles: StaffRole.admins, bodyLimit: Self.templateBodyLimit) { request, context in
             let (body, tags) = try await Self.decodeTemplate(request, context)
             return try await db.staffJSON(request, context, Q.saveTemplate(nil, body, tags: tags), status: .created)
         }
         endpoints.on(.get, "notice-templates/:id", roles: StaffRole.readers) { request, context in
             try await db.staffJSON(request, context, Q.template(try context.id("id")), notFound: "template")
         }
-        endpoints.on(.put, "notice-templates/:id", roles: StaffRole.admins) { request, context in
+        endpoints.on(.put, "notice-templates/:id", roles: StaffRole.admins, bodyLimit: Self.templateBodyLimit) { request, context in
             let id = try context.id("id")
             let (body, tags) = try await Self.decodeTemplate(request, context)
             return try await db.staffJSON(request, context, Q.saveTemplate(id, body, tags: tags), notFound: "template")

@@ -236,6 +236,15 @@ struct NoticeRulesTests {
             #expect(response.status == .created)
             let id = try #require(response.object["templateId"] as? Int)
             #expect(response.object["institutionId"] as? Int == Int(n.institution))
+            // The largest HTML body the rules allow (100,000 characters, here non-ASCII) fits the route's body
+            // limit; one character more is the rules' 422, not a 413.
+            let html = String(repeating: "é", count: 100_000)
+            let large = try await client.call(.put, "/staff/v1/notice-templates/\(id)", token: n.admin,
+                json: #"{"subject": "{{library.name}}: due soon", "bodyText": "{{#loans}}{{title}} on {{dueOn}}\n{{/loans}}", "bodyHtml": "\#(html)"}"#)
+            #expect(large.status == .ok)
+            let larger = try await client.call(.put, "/staff/v1/notice-templates/\(id)", token: n.admin,
+                json: #"{"subject": "{{library.name}}: due soon", "bodyText": "{{#loans}}{{title}} on {{dueOn}}\n{{/loans}}", "bodyHtml": "\#(html)é"}"#)
+            #expect(larger.status == .unprocessableContent)
             #expect(try await client.call(.post, "/staff/v1/notice-templates", token: n.admin,
                 json: #"{"kind": "almost_overdue", "institutionId": null, "subject": "x", "bodyText": "y"}"#).status == .forbidden,
                 "only consortium administrators write consortium templates")
