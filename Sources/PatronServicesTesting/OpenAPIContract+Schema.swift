@@ -1,52 +1,8 @@
 import Foundation
+import PatronServices
 
 extension OpenAPIContract {
-    /// A JSON value as the answer carried it (booleans, integers and other numbers kept apart, which
-    /// Foundation's JSONSerialization does not do on Linux).
-    enum JSON: Decodable {
-        case null, bool(Bool), integer(Int64), number(Double), string(String), array([JSON]), object([String: JSON])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else if let value = try? container.decode([JSON].self) { self = .array(value) }
-            else { self = .object(try container.decode([String: JSON].self)) }
-        }
-
-        var typeName: String {
-            switch self {
-            case .null: "null"
-            case .bool: "boolean"
-            case .integer: "integer"
-            case .number: "number"
-            case .string: "string"
-            case .array: "array"
-            case .object: "object"
-            }
-        }
-
-        func matches(_ type: String) -> Bool {
-            type == typeName || (type == "number" && typeName == "integer")
-        }
-
-        /// The value as YAML would have read it from an `enum` list.
-        var scalarText: String? {
-            switch self {
-            case .null: "null"
-            case .bool(let value): String(value)
-            case .integer(let value): String(value)
-            case .number(let value): String(value)
-            case .string(let value): value
-            default: nil
-            }
-        }
-    }
-
-    func validate(_ value: JSON, _ node: [String: Any], at path: String, into problems: inout [String]) {
+    func validate(_ value: DecodedJSON, _ node: [String: Any], at path: String, into problems: inout [String]) {
         let schema = resolve(node)
         if let all = schema["allOf"] as? [[String: Any]] {
             for part in all { validate(value, part, at: path, into: &problems) }
@@ -76,7 +32,7 @@ extension OpenAPIContract {
                     problems.append("\(path): \(text) is not a \(format)")
                 }
             }
-        case .integer(let number):
+        case .int(let number):
             if let minimum = schema["minimum"] as? Int, number < minimum { problems.append("\(path): \(number) < minimum \(minimum)") }
             if let maximum = schema["maximum"] as? Int, number > maximum { problems.append("\(path): \(number) > maximum \(maximum)") }
         case .array(let items):
@@ -99,6 +55,37 @@ extension OpenAPIContract {
             }
         default:
             break
+        }
+    }
+}
+
+/// What the schema checks need to know of a decoded value.
+extension DecodedJSON {
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    func matches(_ type: String) -> Bool {
+        type == typeName || (type == "number" && typeName == "integer")
+    }
+
+    /// The value as YAML would have read it from an `enum` list.
+    var scalarText: String? {
+        switch self {
+        case .null: "null"
+        case .bool(let value): String(value)
+        case .int(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let value): value
+        default: nil
         }
     }
 }

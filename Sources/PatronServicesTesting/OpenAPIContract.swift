@@ -1,4 +1,5 @@
 import Foundation
+import PatronServices
 import Yams
 
 /// The service's OpenAPI document as a checker of answers: every response a test receives must belong
@@ -77,7 +78,7 @@ public final class OpenAPIContract: @unchecked Sendable {
             if let media = content[contentType] as? [String: Any] {
                 if contentType.hasSuffix("json"), let schema = media["schema"] as? [String: Any] {
                     do {
-                        validate(try JSONDecoder().decode(JSON.self, from: Data(body)), schema, at: "$", into: &problems)
+                        validate(try JSONDecoder().decode(DecodedJSON.self, from: Data(body)), schema, at: "$", into: &problems)
                     } catch {
                         problems.append("the body is not JSON")
                     }

@@ -64,7 +64,7 @@ public struct NoticeTemplate: Sendable {
 
     /// Renders with a context given as JSON text (an object).
     public func render(contextJSON: [UInt8]) throws -> Rendered {
-        let value = try JSONDecoder().decode(TemplateValue.self, from: Data(contextJSON))
+        let value = try JSONDecoder().decode(DecodedJSON.self, from: Data(contextJSON))
         return render(context: value.any ?? [String: Any]())
     }
 

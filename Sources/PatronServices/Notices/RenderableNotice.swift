@@ -17,7 +17,7 @@ public struct RenderableNotice: Decodable, Sendable {
     public var attempts: Int
     public var status: String?
     public var template: Template?
-    let context: TemplateValue
+    let context: DecodedJSON
 
     /// The context values, for the renderer.
     var contextValue: Any { context.any ?? [String: Any]() }
