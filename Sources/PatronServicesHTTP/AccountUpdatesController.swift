@@ -14,7 +14,7 @@ struct AccountUpdatesController {
         var level: SettingLevel
         var institutionId: Int64?
         var branchId: Int64?
-        var options: [String: JSONValue?]
+        var options: [String: DecodedJSON]
     }
 
     struct Decision: Decodable {
@@ -68,7 +68,8 @@ struct AccountUpdatesController {
         }
         endpoints.on(.get, "change-requests", roles: StaffRole.circulation + [.reportReader]) { request, context in
             try await db.staffJSON(request, context,
-                AccountUpdateQueries.queue(branch: try request.queryID("branchId"), minAgeHours: try request.queryID("minAgeHours")))
+                AccountUpdateQueries.queue(branch: try request.queryID("branchId"),
+                    minAgeHours: try request.queryID("minAgeHours").map { min($0, 876_000) }))
         }
         endpoints.on(.post, "change-requests/:id/fields/:field/decision", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(Decision.self, context: context)

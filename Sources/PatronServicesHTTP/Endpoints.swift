@@ -24,6 +24,9 @@ public struct Endpoints {
         collection.on(RouterPath(path), method: method) { request, context in
             var context = context
             context.allowedRoles = roles
+            // A staff route without a bearer token is 401 before its body is read or parsed: nobody
+            // unauthenticated makes the service decode JSON or parse an import file.
+            if !roles.isEmpty { _ = try Database.bearerToken(request) }
             return try await handler(request, context)
         }
         let full = (prefix + (path.isEmpty ? "" : "/" + path)).split(separator: "/").map { segment in

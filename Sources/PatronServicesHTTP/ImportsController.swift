@@ -78,13 +78,16 @@ struct ImportsController {
     static func locations(_ request: Request) throws -> [String: String] {
         guard let text = try request.query("locations"), !text.isEmpty else { return [:] }
         var table: [String: String] = [:]
-        for pair in text.split(separator: ",") {
-            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        for pair in text.split(separator: ",", omittingEmptySubsequences: false) {
+            // The form is checked as sent (as the document's pattern states it); blanks around a location
+            // or a code are then ignored.
+            let parts = pair.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, table.count < 1_000 else {
                 throw Problem(.badRequest, code: "invalid_query", detail: "locations is location:BRANCH pairs, comma separated.",
                     errors: [.init(field: "locations", code: "invalid", message: "Expected location:BRANCH,…")])
             }
-            table[parts[0]] = parts[1]
+            let (location, branch) = (parts[0].trimmingCharacters(in: .whitespacesAndNewlines), parts[1].trimmingCharacters(in: .whitespacesAndNewlines))
+            table[location] = branch
         }
         return table
     }

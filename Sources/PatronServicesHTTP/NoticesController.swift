@@ -92,8 +92,8 @@ struct NoticesController {
     /// The body as the SQL function validates it, and the variables its parts name; 422 listing every
     /// part that does not parse.
     static func decodeTemplate(_ request: Request, _ context: AppRequestContext) async throws -> (PostgresJSON, PostgresJSON) {
-        let object = try await request.decodeJSON([String: JSONValue?].self, context: context)
-        func text(_ key: String) -> String? { if case .string(let value)?? = object[key] { value } else { nil } }
+        let object = try await request.decodeJSON([String: DecodedJSON].self, context: context)
+        func text(_ key: String) -> String? { if case .string(let value)? = object[key] { value } else { nil } }
         let tags: [TemplateTag]
         do {
             tags = try NoticeTemplate.check(subject: text("subject") ?? "x", bodyText: text("bodyText") ?? "x", bodyHtml: text("bodyHtml"))

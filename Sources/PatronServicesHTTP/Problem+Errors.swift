@@ -39,7 +39,7 @@ extension Problem {
         "not_found": "No such value.", "required": "This field is required.", "invalid": "This value is not allowed.",
         "invalid_email": "Not a valid e-mail address.", "postal_code_not_found": "Postal code not found.",
         "invalid_postal_code_format": "Invalid postal code format.", "invalid_phone": "Not a valid phone number.",
-        "taken": "Already in use.", "system_level_only": "Can only be set at system level.", "wrong_type": "Wrong type of value.",
+        "taken": "Already in use.", "exceeds_balance": "More than the balance.", "system_level_only": "Can only be set at system level.", "wrong_type": "Wrong type of value.",
     ]
 
     /// The status with its reason phrase, for the codes SQL functions raise.
@@ -72,6 +72,11 @@ extension Problem {
                 guard parts.count == 2 else { return nil }
                 return FieldError(field: parts[0], code: parts[1], message: fieldMessages[parts[1]] ?? (error.detail ?? error.message))
             }
+            if status == 422, !errors.isEmpty, errors.allSatisfy({ $0.code == "not_found" }) {
+                // Every field names an id the caller cannot see (unknown, or another library's): the same
+                // 404 a path id gets, with the fields, so that no body can tell the two apart.
+                return Problem(.notFound, code: "reference_not_found", detail: error.detail ?? error.message, errors: errors)
+            }
             return Problem(standardStatus(status), code: error.message, detail: error.detail ?? error.message, errors: errors)
         }
         switch state {
@@ -81,7 +86,7 @@ extension Problem {
         case .uniqueViolation:
             return Problem(.conflict, code: "conflict", detail: "It already exists.")
         case .foreignKeyViolation:
-            return Problem(.unprocessableContent, code: "unknown_reference", detail: "It refers to something that does not exist.")
+            return Problem(.notFound, code: "reference_not_found", detail: "It refers to something that does not exist.")
         case .checkViolation:
             // PostgreSQL names column checks "<table>_<column>_check": report the column as the field.
             var errors: [FieldError] = []

@@ -14,7 +14,7 @@ struct SettingsController {
         var institutionId: Int64?
         var branchId: Int64?
         /// The new value; `null` clears the level's value so the level above applies again.
-        var value: JSONValue?
+        var value: DecodedJSON?
     }
 
     func register(_ endpoints: Endpoints) {

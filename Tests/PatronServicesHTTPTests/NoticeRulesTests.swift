@@ -322,7 +322,7 @@ struct NoticeRulesTests {
             let other = n.fixture.tokens.first { $0.key.hasSuffix("/library_admin") && $0.value != n.admin }!.value
             #expect(try await client.call(.get, "/staff/v1/notification-policies/\(id)", token: other).status == .notFound)
             #expect(try await client.call(.put, "/staff/v1/patron-type-policies/\(n.patronType)", token: n.admin,
-                json: #"{"billNotificationPolicyId": 999999}"#).status == .unprocessableContent)
+                json: #"{"billNotificationPolicyId": 999999}"#).status == .notFound, "an unknown policy in a body is 404, as in a path")
         }
     }
 }

@@ -27,8 +27,10 @@ create or replace function ps.settle_bill(p_bill_id bigint, p_amount_minor bigin
         end if;
         if p_amount_minor is null or p_amount_minor <= 0
            or p_amount_minor > v_bill.amount_minor - v_bill.paid_minor - v_bill.waived_minor then
-            raise exception using errcode = 'PS422', message = 'validation_failed',
-                detail = 'The amount must be positive and at most the balance.', hint = 'amountMinor:invalid';
+            -- The body is well formed; it conflicts with the bill as it stands now.
+            raise exception using errcode = 'PS409', message = 'exceeds_balance',
+                detail = format('The amount must be positive and at most the balance, %s.', v_bill.amount_minor - v_bill.paid_minor - v_bill.waived_minor),
+                hint = 'amountMinor:exceeds_balance';
         end if;
         update ps.bill set
             paid_minor = paid_minor + case when p_kind = 'payment' then p_amount_minor else 0 end,
@@ -96,10 +98,11 @@ create or replace function ps.post_bill(p_patron_id bigint, p_kind text, p_amoun
                 detail = format('An amount of 1 to %s minor units.', ps.max_money_minor()), hint = 'amountMinor:invalid';
         end if;
         insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at)
-        select ps.current_institution_id(), p.patron_id, p_kind, p_amount_minor, now()
+        -- A consortium administrator has no institution of its own: the bill is the patron's home library's.
+        select coalesce(ps.current_institution_id(), p.institution_id), p.patron_id, p_kind, p_amount_minor, now()
         from ps.patron p where p.patron_id = p_patron_id
         returning * into v_bill;
         return case when v_bill.bill_id is not null then ps.bill_api(v_bill) end;
     end $$;
 comment on function ps.post_bill(bigint, text, bigint) is
-    'Posts a bill (counts toward the billed limit at once) owed to the caller''s institution by a patron it can see; null when it cannot.';
+    'Posts a bill (counts toward the billed limit at once) owed to the caller''s institution (a consortium administrator''s: the patron''s home institution) by a patron it can see; null when it cannot.';

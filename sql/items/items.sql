@@ -78,11 +78,11 @@ create or replace function ps.save_item(p_item_id bigint, p jsonb) returns jsonb
         if p_item_id is null then
             insert into ps.item (institution_id, branch_id, barcode, title, cost_minor, status)
             values (v_branch.institution_id, v_branch.branch_id, v_merged->>'barcode', coalesce(v_merged->>'title', ''),
-                    (v_merged->>'costMinor')::bigint, coalesce(v_merged->>'status', 'available'))
+                    (v_merged->>'costMinor')::numeric::bigint, coalesce(v_merged->>'status', 'available'))
             returning * into v_row;
         else
-            update ps.item set branch_id = (v_merged->>'branchId')::bigint, barcode = v_merged->>'barcode',
-                title = coalesce(v_merged->>'title', ''), cost_minor = (v_merged->>'costMinor')::bigint,
+            update ps.item set branch_id = (v_merged->>'branchId')::numeric::bigint, barcode = v_merged->>'barcode',
+                title = coalesce(v_merged->>'title', ''), cost_minor = (v_merged->>'costMinor')::numeric::bigint,
                 status = coalesce(v_merged->>'status', 'available'), updated_at = now()
             where item_id = p_item_id returning * into v_row;
             if not found then

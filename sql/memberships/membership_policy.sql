@@ -24,13 +24,13 @@ create or replace function ps.save_membership_policy(p_policy_id bigint, p jsonb
         v_current := coalesce(v_current, '{}') || p;
         if p_policy_id is null then
             insert into ps.membership_policy (institution_id, name, fee_minor, bill_reason, period_days, reminder_days)
-            values (ps.settings_institution((p->>'institutionId')::bigint), v_current->>'name', (v_current->>'feeMinor')::bigint,
-                    coalesce(v_current->>'billReason', 'Membership fee'), (v_current->>'periodDays')::integer, (v_current->>'reminderDays')::integer)
+            values (ps.settings_institution((p->>'institutionId')::numeric::bigint), v_current->>'name', (v_current->>'feeMinor')::numeric::bigint,
+                    coalesce(v_current->>'billReason', 'Membership fee'), (v_current->>'periodDays')::numeric::integer, (v_current->>'reminderDays')::numeric::integer)
             returning * into v_row;
         else
-            update ps.membership_policy set name = v_current->>'name', fee_minor = (v_current->>'feeMinor')::bigint,
-                bill_reason = v_current->>'billReason', period_days = (v_current->>'periodDays')::integer,
-                reminder_days = (v_current->>'reminderDays')::integer
+            update ps.membership_policy set name = v_current->>'name', fee_minor = (v_current->>'feeMinor')::numeric::bigint,
+                bill_reason = v_current->>'billReason', period_days = (v_current->>'periodDays')::numeric::integer,
+                reminder_days = (v_current->>'reminderDays')::numeric::integer
             where membership_policy_id = p_policy_id returning * into v_row;
         end if;
         return ps.api(to_jsonb(v_row));

@@ -37,7 +37,7 @@ create or replace function ps.save_notification_policy(p_policy_id bigint, p jso
         v_current := coalesce(v_current, '{}') || p;
         if p_policy_id is null then
             insert into ps.notification_policy (institution_id, kind, name)
-            values (ps.settings_institution((p->>'institutionId')::bigint), p->>'kind', trim(p->>'name'))
+            values (ps.settings_institution((p->>'institutionId')::numeric::bigint), p->>'kind', trim(p->>'name'))
             returning notification_policy_id into p_policy_id;
         end if;
         update ps.notification_policy set name = trim(v_current->>'name'),

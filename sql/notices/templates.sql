@@ -81,7 +81,7 @@ create or replace function ps.save_notice_template(p_template_id bigint, p jsonb
             -- institutionId absent: the caller's library (a consortium administrator's: the consortium default);
             -- null: the consortium default, which only consortium administrators write.
             if jsonb_typeof(p->'institutionId') = 'number' then
-                v_institution := ps.settings_institution((p->>'institutionId')::bigint);
+                v_institution := ps.settings_institution((p->>'institutionId')::numeric::bigint);
             elsif ps.is_consortium_admin() then
                 v_institution := null;
             elsif p ? 'institutionId' then

@@ -11,7 +11,7 @@ create or replace function ps.save_accruing_fines_policy(p_institution_id bigint
         select ps.api(to_jsonb(f)) into v_merged from ps.accruing_fines_policy f where institution_id = v_id;
         v_merged := coalesce(v_merged, '{}') || p;
         insert into ps.accruing_fines_policy (institution_id, daily_fine_minor, max_fine_minor, counts_toward_billed_limit)
-        values (v_id, coalesce((v_merged->>'dailyFineMinor')::bigint, 0), (v_merged->>'maxFineMinor')::bigint,
+        values (v_id, coalesce((v_merged->>'dailyFineMinor')::numeric::bigint, 0), (v_merged->>'maxFineMinor')::numeric::bigint,
                 coalesce((v_merged->>'countsTowardBilledLimit')::boolean, false))
         on conflict (institution_id) do update set daily_fine_minor = excluded.daily_fine_minor,
             max_fine_minor = excluded.max_fine_minor, counts_toward_billed_limit = excluded.counts_toward_billed_limit
@@ -30,7 +30,7 @@ create or replace function ps.save_overdue_suspension_policy(p_institution_id bi
     begin
         perform ps.raise_field_errors(ps.json_field_errors(p, '{"minutesPerDayOverdue": "minutes"}')
             || case when not p ? 'minutesPerDayOverdue' then array['minutesPerDayOverdue:required'] else '{}' end, 'The policy has invalid fields.');
-        insert into ps.overdue_suspension_policy values (v_id, (p->>'minutesPerDayOverdue')::integer)
+        insert into ps.overdue_suspension_policy values (v_id, (p->>'minutesPerDayOverdue')::numeric::integer)
         on conflict (institution_id) do update set minutes_per_day_overdue = excluded.minutes_per_day_overdue
         returning * into v_row;
         return ps.api(to_jsonb(v_row));
@@ -49,7 +49,7 @@ create or replace function ps.save_loan_limit_policy(p_institution_id bigint, p_
             raise exception using errcode = 'PS404', message = 'patron_type_not_found', detail = 'No such patron type.';
         end if;
         perform ps.raise_field_errors(ps.json_field_errors(p, '{"verifiedLoanValueLimitMinor": "money?"}'), 'The policy has invalid fields.');
-        insert into ps.loan_limit_policy values (v_id, p_patron_type_id, (p->>'verifiedLoanValueLimitMinor')::bigint)
+        insert into ps.loan_limit_policy values (v_id, p_patron_type_id, (p->>'verifiedLoanValueLimitMinor')::numeric::bigint)
         on conflict (institution_id, patron_type_id) do update set verified_loan_value_limit_minor = excluded.verified_loan_value_limit_minor
         returning * into v_row;
         return ps.api(to_jsonb(v_row));

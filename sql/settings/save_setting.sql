@@ -60,14 +60,15 @@ create or replace function ps.setting_value_guard() returns trigger
         end if;
         if new.level = 'branch' and not exists (
             select 1 from ps.branch where branch_id = new.branch_id and institution_id = new.institution_id) then
-            raise exception using errcode = 'PS422', message = 'branch_not_in_library', detail = 'The branch is not in that library.';
+            -- Another library's branch is as unknown to the caller as one that does not exist.
+            raise exception using errcode = 'PS404', message = 'branch_not_found', detail = 'No such branch in that library.';
         end if;
         return new;
     end $$;
 create trigger setting_value_guard before insert or update on ps.setting_value
     for each row execute function ps.setting_value_guard();
 comment on function ps.setting_value_guard() is
-    'Trigger on ps.setting_value: refuses unknown settings, system-only settings below system level, values of the wrong type or out of range (notices.* days: 0–30, 0–365, 0–3650; notices.max_attempts 1–50) and branches outside the library (PS422).';
+    'Trigger on ps.setting_value: refuses unknown settings, system-only settings below system level, values of the wrong type or out of range (notices.* days: 0–30, 0–365, 0–3650; notices.max_attempts 1–50) (PS422), and branches outside the library (PS404).';
 
 create or replace function ps.setting_mode_guard() returns trigger
     language plpgsql

@@ -27,11 +27,12 @@ public enum SettingsQueries {
     }
 
     /// Saves Patron Access Options at a level, answering the options then in force at the branch (or the
-    /// library's first branch).
+    /// library's first branch; the consortium's first for a consortium administrator's system-level change).
     public static func saveAccessOptions(level: SettingLevel, institution: Int64?, branch: Int64?, options: PostgresJSON) -> PostgresQuery {
         """
         select ps.pac_options(coalesce(\(branch)::bigint, (select min(branch_id) from ps.branch
-                where institution_id = coalesce(\(institution)::bigint, ps.current_institution_id()))), null)
+                where institution_id = coalesce(\(institution)::bigint, ps.current_institution_id())),
+                (select min(branch_id) from ps.branch)), null)
             || jsonb_build_object('saved', true)
         from (select ps.save_access_options(\(level), \(institution), \(branch), \(options)::jsonb)) s
         """

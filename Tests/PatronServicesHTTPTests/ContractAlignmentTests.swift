@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PatronServices
+import PatronServicesTesting
+import Postgres
+import Testing
+
+@testable import PatronServicesHTTP
+
+/// What schemathesis (every check, Tests/reliability/schemathesis.sh) found where the service and its
+/// request schemas disagreed: each case is a request the document calls valid or invalid, answered as
+/// the document says.
+@Suite("Requests are answered as their schemas say")
+struct ContractAlignmentTests {
+    @Test("a staff route without a bearer token is 401 before its body is read, even an import file that does not parse")
+    func unauthenticatedBeforeBody() async throws {
+        let fixture = try await DemoFixture.make()
+        try await withApp(database: fixture.database) { client async throws in
+            let png = ByteBuffer(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00])
+            let response = try await client.execute(uri: "/staff/v1/imports?kind=patrons&dryRun=true", method: .post,
+                headers: [.contentType: "application/octet-stream"], body: png)
+            #expect(response.status == .unauthorized)
+            #expect(try response.problem().code == "unauthenticated")
+            let json = try await client.execute(uri: "/staff/v1/bills", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{not json"))
+            #expect(json.status == .unauthorized, "not 400 malformed_json")
+        }
+    }
+
+    @Test("an id in a body that the caller cannot see (unknown, or another library's) is 404 reference_not_found naming the field")
+    func referencesInBodies() async throws {
+        let fixture = try await DemoFixture.make()
+        let (otherType, otherBranch) = try await fixture.asAdmin { connection in
+            (try await connection.query("select patron_type_id from ps.patron_type where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self),
+             try await connection.query("select branch_id from ps.branch where institution_id = \(fixture.institutions["MVL"]!) limit 1").scalar(Int64.self))
+        }
+        let admin = fixture.tokens["RPL/library_admin"]!
+        try await withApp(database: fixture.database) { client async throws in
+            var response = try await client.call(.post, "/staff/v1/patrons", token: admin, json: #"""
+                {"barcode": "ALIGN-0001", "firstName": "Ada", "lastName": "Reyes", "registeredBranchId": \#(fixture.branches["RPL-MAIN"]!),
+                 "patronTypeId": \#(otherType)}
+                """#)
+            #expect(response.status == .notFound)
+            #expect(try response.problem().code == "reference_not_found")
+            #expect(try response.problem().errors?.map { "\($0.field):\($0.code)" } == ["patronTypeId:not_found"])
+            response = try await client.call(.put, "/staff/v1/settings", token: admin,
+                json: #"{"name": "circulation.loan_period_days", "level": "branch", "branchId": \#(otherBranch), "value": 7}"#)
+            #expect(response.status == .notFound, "another library's branch")
+            #expect(try response.problem().code == "branch_not_found")
+            let count = try await fixture.asAdmin { connection in
+                try await connection.query("select count(*) from ps.patron where barcode = 'ALIGN-0001'").scalar(Int64.self)
+            }
+            #expect(count == 0, "nothing is half-written")
+        }
+    }
+
+    @Test("a consortium administrator posts a bill without naming a library: it is owed to the patron's home library")
+    func consortiumAdminBill() async throws {
+        let fixture = try await DemoFixture.make()
+        let patron = try await fixture.asAdmin { connection in
+            try await connection.query("select patron_id from ps.patron where institution_id = \(fixture.institutions["LDL"]!) limit 1").scalar(Int64.self)
+        }
+        try await withApp(database: fixture.database) { client async throws in
+            let response = try await client.call(.post, "/staff/v1/bills", token: fixture.tokens["consortium_admin"]!,
+                json: #"{"patronId": \#(patron), "kind": "other", "amountMinor": 250}"#)
+            #expect(response.status == .created)
+            #expect(response.object["institutionId"] as? Int == Int(fixture.institutions["LDL"]!))
+        }
+    }
+
+    @Test("a body a SQL rule validates reaches it as sent: integral numbers written 365.0 count as integers, and null inside an unknown field is named as unknown")
+    func sqlValidatedBodies() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["RPL/library_admin"]!
+        try await withApp(database: fixture.database) { client async throws in
+            var response = try await client.call(.put, "/staff/v1/accruing-fines-policy", token: admin,
+                json: #"{"dailyFineMinor": 25.0, "maxFineMinor": 365.0, "countsTowardBilledLimit": true}"#)
+            #expect(response.status == .ok)
+            #expect(response.object["maxFineMinor"] as? Int == 365)
+            response = try await client.call(.put, "/staff/v1/overdue-suspension-policy", token: admin,
+                json: #"{"minutesPerDayOverdue": 60, "note": {"nested": [null, {"x": null}]}}"#)
+            #expect(response.status == .unprocessableContent)
+            #expect(try response.problem().errors?.map { "\($0.field):\($0.code)" } == ["note:unknown_field"])
+        }
+    }
+
+    @Test("a consortium administrator's system-level Patron Access Options answer the options in force, not empty values")
+    func systemLevelAccessOptions() async throws {
+        let fixture = try await DemoFixture.make()
+        try await withApp(database: fixture.database) { client async throws in
+            let response = try await client.call(.put, "/staff/v1/patron-access-options", token: fixture.tokens["consortium_admin"]!,
+                json: #"{"level": "system", "options": {"addressChange": "request"}}"#)
+            #expect(response.status == .ok)
+            #expect(response.object["saved"] as? Bool == true)
+            #expect(response.object["branchId"] is Int)
+            #expect((response.object["fields"] as? [String: Any])?["address"] is String, "a mode, however the levels below resolve it")
+        }
+    }
+}
