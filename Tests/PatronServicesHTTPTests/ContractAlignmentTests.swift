@@ -99,4 +99,38 @@ struct ContractAlignmentTests {
             #expect((response.object["fields"] as? [String: Any])?["address"] is String, "a mode, however the levels below resolve it")
         }
     }
+
+    @Test("every money amount carries its currency: eligibility's money conditions, a patron's totals per library owed, membership fees, fine and loan limit settings")
+    func currencyBesideMoney() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!, branch = fixture.branches["RPL-MAIN"]!
+        let (patron, patronType) = try await fixture.asAdmin { connection in
+            let row = try await connection.query("select patron_id, patron_type_id from ps.patron where institution_id = \(rpl) limit 1").single()
+            return (try row.decode("patron_id", as: Int64.self), try row.decode("patron_type_id", as: Int64.self))
+        }
+        let admin = fixture.tokens["RPL/library_admin"]!
+        try await withApp(database: fixture.database) { client async throws in
+            #expect(try await client.call(.post, "/staff/v1/bills", token: admin,
+                json: #"{"patronId": \#(patron), "kind": "other", "amountMinor": 300}"#).status == .created)
+            var response = try await client.call(.get, "/staff/v1/patrons/\(patron)/bills", token: admin)
+            let totals = try #require(response.object["totals"] as? [[String: Any]])
+            #expect(totals.count == 1)
+            #expect(totals.first?["currency"] as? String == "USD")
+            #expect(totals.first?["institutionId"] as? Int == Int(rpl))
+            #expect(totals.first?["postedMinor"] as? Int == response.object["postedMinor"] as? Int)
+            response = try await client.call(.get, "/staff/v1/patrons/\(patron)/eligibility?branchId=\(branch)", token: admin)
+            for condition in try #require(response.object["conditions"] as? [[String: Any]]) {
+                let money = ["max_loan_value", "max_outstanding_billed", "max_amount_waived"].contains(condition["condition"] as? String ?? "")
+                #expect((condition["currency"] as? String == "USD") == money, "\(condition["condition"] ?? "")")
+            }
+            response = try await client.call(.post, "/staff/v1/membership-policies", token: admin,
+                json: #"{"name": "Annual", "feeMinor": 1500, "periodDays": 365}"#)
+            #expect(response.object["currency"] as? String == "USD")
+            response = try await client.call(.get, "/staff/v1/accruing-fines-policy", token: admin)
+            #expect(response.object["currency"] as? String == "USD")
+            response = try await client.call(.put, "/staff/v1/loan-limit-policies/\(patronType)", token: admin,
+                json: #"{"verifiedLoanValueLimitMinor": 5000}"#)
+            #expect(response.object["currency"] as? String == "USD")
+        }
+    }
 }

@@ -5,7 +5,7 @@ create or replace function ps.bill_api(b ps.bill) returns jsonb
     language sql stable
     as $$
         select ps.api(to_jsonb(b)) || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor,
-            'currency', (select l.currency from ps.library l where l.institution_id = b.institution_id))
+            'currency', ps.institution_currency(b.institution_id))
     $$;
 comment on function ps.bill_api(ps.bill) is 'A bill as the REST API shows it: camelCase fields, the balance in minor units and the owed institution''s currency.';
 
@@ -72,20 +72,30 @@ comment on function ps.cancel_bill(bigint) is 'Cancels an outstanding bill (a pe
 create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
     language sql stable
     as $$
+        with posted as (
+            select institution_id, sum(amount_minor - paid_minor - waived_minor) as minor from ps.bill
+            where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null group by institution_id),
+        accruing as (
+            select l.institution_id, sum(least(
+                    greatest(0, (now() at time zone br.time_zone)::date - (l.due_at at time zone br.time_zone)::date) * f.daily_fine_minor,
+                    coalesce(f.max_fine_minor, 9223372036854775807))) as minor
+            from ps.loan l join ps.branch br on br.branch_id = l.checkout_branch_id
+            join ps.accruing_fines_policy f on f.institution_id = l.institution_id
+            where l.patron_id = p_patron_id and l.state = 'active' group by l.institution_id),
+        totals as (
+            select institution_id, coalesce(p.minor, 0) as posted, coalesce(a.minor, 0) as accruing
+            from posted p full join accruing a using (institution_id))
         select jsonb_build_object(
             'bills', coalesce((select jsonb_agg(ps.bill_api(b) order by b.bill_id)
                                from ps.bill b where b.patron_id = p_patron_id), '[]'),
-            'postedMinor', (select coalesce(sum(amount_minor - paid_minor - waived_minor), 0) from ps.bill
-                            where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null),
-            'accruingMinor', (select coalesce(sum(least(
-                    greatest(0, (now() at time zone br.time_zone)::date - (l.due_at at time zone br.time_zone)::date) * f.daily_fine_minor,
-                    coalesce(f.max_fine_minor, 9223372036854775807))), 0)
-                from ps.loan l join ps.branch br on br.branch_id = l.checkout_branch_id
-                join ps.accruing_fines_policy f on f.institution_id = l.institution_id
-                where l.patron_id = p_patron_id and l.state = 'active'))
+            'postedMinor', (select coalesce(sum(posted), 0) from totals),
+            'accruingMinor', (select coalesce(sum(accruing), 0) from totals),
+            'totals', coalesce((select jsonb_agg(jsonb_build_object('institutionId', t.institution_id,
+                                   'currency', ps.institution_currency(t.institution_id), 'postedMinor', t.posted, 'accruingMinor', t.accruing)
+                                   order by t.institution_id) from totals t), '[]'))
         where exists (select 1 from ps.patron where patron_id = p_patron_id)
     $$;
-comment on function ps.patron_bills(bigint) is 'A patron''s bills with balances, the posted outstanding total and the fines still accruing on overdue loans.';
+comment on function ps.patron_bills(bigint) is 'A patron''s bills with balances, the posted outstanding total and the fines still accruing on overdue loans, and the same two totals per owed institution with its currency (a patron may owe libraries of a circulation group that count in different currencies).';
 
 create or replace function ps.post_bill(p_patron_id bigint, p_kind text, p_amount_minor bigint) returns jsonb
     language plpgsql volatile

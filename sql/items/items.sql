@@ -7,7 +7,7 @@ create or replace function ps.item_api(i ps.item) returns jsonb
     as $$
         select jsonb_build_object('itemId', i.item_id, 'institutionId', i.institution_id, 'branchId', i.branch_id, 'barcode', i.barcode,
             'title', i.title, 'costMinor', i.cost_minor, 'status', i.status,
-            'currency', (select l.currency from ps.library l where l.institution_id = i.institution_id),
+            'currency', ps.institution_currency(i.institution_id),
             'onLoan', exists (select 1 from ps.loan l where l.item_id = i.item_id and l.state = 'active'),
             'createdAt', i.created_at, 'updatedAt', i.updated_at)
     $$;

@@ -1,3 +1,10 @@
+-- A membership policy as the API shows it, with the currency of its fee.
+create or replace function ps.membership_policy_api(mp ps.membership_policy) returns jsonb
+    language sql stable
+    as $$ select ps.api(to_jsonb(mp)) || jsonb_build_object('currency', ps.institution_currency(mp.institution_id)) $$;
+comment on function ps.membership_policy_api(ps.membership_policy) is
+    'A membership policy as the REST API shows it: camelCase fields and the currency of its fee (minor units).';
+
 create or replace function ps.save_membership_policy(p_policy_id bigint, p jsonb) returns jsonb
     language plpgsql volatile
     as $$
@@ -33,7 +40,7 @@ create or replace function ps.save_membership_policy(p_policy_id bigint, p jsonb
                 reminder_days = (v_current->>'reminderDays')::numeric::integer
             where membership_policy_id = p_policy_id returning * into v_row;
         end if;
-        return ps.api(to_jsonb(v_row));
+        return ps.membership_policy_api(v_row);
     end $$;
 comment on function ps.save_membership_policy(bigint, jsonb) is
     'Creates (null id) or edits a membership policy: name, fee, bill reason, period in days (at least 1) and reminder days before expiry.';

@@ -16,7 +16,7 @@ create or replace function ps.save_accruing_fines_policy(p_institution_id bigint
         on conflict (institution_id) do update set daily_fine_minor = excluded.daily_fine_minor,
             max_fine_minor = excluded.max_fine_minor, counts_toward_billed_limit = excluded.counts_toward_billed_limit
         returning * into v_row;
-        return ps.api(to_jsonb(v_row));
+        return ps.api(to_jsonb(v_row)) || jsonb_build_object('currency', ps.institution_currency(v_row.institution_id));
     end $$;
 comment on function ps.save_accruing_fines_policy(bigint, jsonb) is
     'Saves an institution''s Accruing Fines Policy: daily fine, maximum per item (null: none), and whether accruing fines count toward the outstanding billed limit.';
@@ -52,7 +52,7 @@ create or replace function ps.save_loan_limit_policy(p_institution_id bigint, p_
         insert into ps.loan_limit_policy values (v_id, p_patron_type_id, (p->>'verifiedLoanValueLimitMinor')::numeric::bigint)
         on conflict (institution_id, patron_type_id) do update set verified_loan_value_limit_minor = excluded.verified_loan_value_limit_minor
         returning * into v_row;
-        return ps.api(to_jsonb(v_row));
+        return ps.api(to_jsonb(v_row)) || jsonb_build_object('currency', ps.institution_currency(v_row.institution_id));
     end $$;
 comment on function ps.save_loan_limit_policy(bigint, bigint, jsonb) is
     'Saves the lending institution''s Loan Limit Policy for a patron type (its own or a circulation group partner''s): the Verified Loan Value Limit (null: not enabled).';
@@ -63,14 +63,14 @@ create or replace function ps.accruing_fines_policy_of(p_institution_id bigint) 
     as $$
         select coalesce(
             (select ps.api(to_jsonb(f)) || '{"configured": true}' from ps.accruing_fines_policy f where f.institution_id = l.institution_id),
-            ps.api(to_jsonb(d)) || '{"configured": false}')
+            ps.api(to_jsonb(d)) || '{"configured": false}') || jsonb_build_object('currency', l.currency)
         from ps.library l
         cross join lateral (select l.institution_id, 0::bigint as daily_fine_minor, null::bigint as max_fine_minor,
                                    false as counts_toward_billed_limit) d
         where l.institution_id = coalesce(p_institution_id, ps.current_institution_id())
     $$;
 comment on function ps.accruing_fines_policy_of(bigint) is
-    'An institution''s (default: the caller''s) Accruing Fines Policy, or its defaults (no fine, no maximum, not counted) with configured false; null when the caller cannot see the library.';
+    'An institution''s (default: the caller''s) Accruing Fines Policy, or its defaults (no fine, no maximum, not counted) with configured false, with the currency of its amounts; null when the caller cannot see the library.';
 
 create or replace function ps.overdue_suspension_policy_of(p_institution_id bigint) returns jsonb
     language sql stable

@@ -6,7 +6,7 @@ create or replace function ps.patron_type_policy_api(pp ps.patron_type_policy) r
     as $$
         select ps.api(to_jsonb(pp)) || jsonb_build_object(
             'policyName', (select t.code from ps.patron_type t where t.patron_type_id = pp.patron_type_id),
-            'currency', (select l.currency from ps.library l where l.institution_id = pp.institution_id))
+            'currency', ps.institution_currency(pp.institution_id))
     $$;
 comment on function ps.patron_type_policy_api(ps.patron_type_policy) is
     'A patron type policy as the REST API shows it: camelCase limits (null: No Limit), the patron type code as policyName, and the currency of the money limits.';

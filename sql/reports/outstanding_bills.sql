@@ -4,7 +4,7 @@ create or replace view ps.outstanding_bills_report with (security_invoker = true
            case when bp.deleted then 'N/A' else bp.name end as patron_name,
            bp.institution_id as patron_institution_id,
            b.kind, b.reason, b.amount_minor, b.amount_minor - b.paid_minor - b.waived_minor as balance_minor,
-           (select l.currency from ps.library l where l.institution_id = b.institution_id) as currency,
+           ps.institution_currency(b.institution_id) as currency,
            b.posted_at, b.created_at, m.membership_id,
            case when bp.deleted then 'patron_deleted'
                 when m.membership_id is not null and m.state = 'pending'

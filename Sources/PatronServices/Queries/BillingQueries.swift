@@ -15,10 +15,10 @@ public enum BillingQueries {
     public static func cancel(bill: Int64) -> PostgresQuery { "select ps.cancel_bill(\(bill))" }
 
     public static let membershipPolicies: PostgresQuery =
-        "select coalesce(jsonb_agg(ps.api(to_jsonb(mp)) order by mp.institution_id, mp.name), '[]') from ps.membership_policy mp"
+        "select coalesce(jsonb_agg(ps.membership_policy_api(mp) order by mp.institution_id, mp.name), '[]') from ps.membership_policy mp"
 
     public static func membershipPolicy(_ id: Int64) -> PostgresQuery {
-        "select ps.api(to_jsonb(mp)) from ps.membership_policy mp where mp.membership_policy_id = \(id)"
+        "select ps.membership_policy_api(mp) from ps.membership_policy mp where mp.membership_policy_id = \(id)"
     }
 
     /// Creates (`id` nil) or edits a membership policy; `ps.save_membership_policy` validates every field.

@@ -25,7 +25,8 @@ public enum PolicyQueries {
 
     public static let loanLimitPolicies: PostgresQuery = """
         select coalesce(jsonb_agg(ps.api(to_jsonb(l)) || jsonb_build_object('patronTypeCode', t.code,
-            'patronTypeInstitutionId', t.institution_id) order by l.institution_id, t.code), '[]')
+            'patronTypeInstitutionId', t.institution_id, 'currency', ps.institution_currency(l.institution_id))
+            order by l.institution_id, t.code), '[]')
         from ps.loan_limit_policy l left join ps.circulation_patron_types() t using (patron_type_id)
         """
 

@@ -15,7 +15,9 @@ public enum StaffQueries {
             'allowed', not coalesce(bool_or(e.blocks), false),
             'conditions', coalesce(jsonb_agg(jsonb_build_object('condition', e.condition, 'limitValue', e.limit_value,
                 'currentValue', e.current_value, 'exceeded', e.exceeded, 'blocks', e.blocks, 'clearance', e.clearance,
-                'policyInstitutionId', e.policy_institution_id, 'policyLastModified', e.policy_last_modified, 'detail', e.detail)
+                'policyInstitutionId', e.policy_institution_id, 'policyLastModified', e.policy_last_modified, 'detail', e.detail,
+                'currency', case when e.condition in ('max_loan_value', 'max_outstanding_billed', 'max_amount_waived')
+                                 then ps.institution_currency(e.policy_institution_id) end)
                 order by e.condition), '[]'))
         from ps.eligibility(\(patron), \(branch), \(action)) e
         """
