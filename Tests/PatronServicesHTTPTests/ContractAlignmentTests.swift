@@ -118,6 +118,8 @@ struct ContractAlignmentTests {
             #expect(totals.first?["currency"] as? String == "USD")
             #expect(totals.first?["institutionId"] as? Int == Int(rpl))
             #expect(totals.first?["postedMinor"] as? Int == response.object["postedMinor"] as? Int)
+            response = try await client.call(.get, "/staff/v1/reports/outstanding-bills", token: admin)
+            #expect((response.object["pageBalanceByCurrency"] as? [String: Int])?["USD"] == response.object["pageBalanceMinor"] as? Int)
             response = try await client.call(.get, "/staff/v1/patrons/\(patron)/eligibility?branchId=\(branch)", token: admin)
             for condition in try #require(response.object["conditions"] as? [[String: Any]]) {
                 let money = ["max_loan_value", "max_outstanding_billed", "max_amount_waived"].contains(condition["condition"] as? String ?? "")

@@ -30,7 +30,7 @@ create or replace function ps.check_in(p_loan_id bigint) returns jsonb
             values (v_loan.institution_id, v_loan.patron_id, v_loan.loan_id, 'overdue_fine', 'Overdue', v_fine, now());
         end if;
         v_suspension := ps.suspend_for_overdue(v_loan, v_days);
-        return ps.api(to_jsonb(v_loan)) || jsonb_build_object('postedFineMinor', v_fine,
+        return ps.api(to_jsonb(v_loan)) || jsonb_build_object('postedFineMinor', v_fine, 'currency', ps.institution_currency(v_loan.institution_id),
             'suspension', case when v_suspension.suspension_id is not null then ps.api(to_jsonb(v_suspension)) end);
     end $$;
 comment on function ps.check_in(bigint) is

@@ -22,6 +22,10 @@ create or replace function ps.patron_type_impact(p_patron_type_id bigint) return
                                  where p.patron_type_id = t.patron_type_id and b.state = 'outstanding'),
             'outstandingMinor', (select coalesce(sum(b.amount_minor - b.paid_minor - b.waived_minor), 0) from bill b join patron p using (patron_id)
                                  where p.patron_type_id = t.patron_type_id and b.state = 'outstanding'),
+            'outstandingByCurrency', (select coalesce(jsonb_object_agg(c.currency, c.minor), '{}') from (
+                    select ps.institution_currency(b.institution_id) as currency, sum(b.amount_minor - b.paid_minor - b.waived_minor) as minor
+                    from bill b join patron p using (patron_id)
+                    where p.patron_type_id = t.patron_type_id and b.state = 'outstanding' group by 1) c),
             'activeMemberships', (select count(*) from membership m join patron p using (patron_id)
                                   where p.patron_type_id = t.patron_type_id and m.state = 'active' and m.ends_at > now()),
             'pendingMembershipBills', (select count(*) from membership m join patron p using (patron_id)

@@ -49,12 +49,16 @@ public enum BillingQueries {
         case orphanedBills = "ps.orphaned_bills"
     }
 
-    /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance.
+    /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance
+    /// (and per currency, since a consortium administrator's page may mix libraries).
     public static func report(_ report: Report, afterBillId: Int64, limit: Int64) -> PostgresQuery {
         """
-        select jsonb_build_object('bills', coalesce(jsonb_agg(ps.api(to_jsonb(r)) order by r.bill_id), '[]'),
-            'pageBalanceMinor', coalesce(sum(r.balance_minor), 0), 'nextAfterBillId', case when count(*) = \(limit) then max(r.bill_id) end)
-        from (select * from \(unescaped: report.rawValue) where bill_id > \(afterBillId) order by bill_id limit \(limit)) r
+        with page as (select * from \(unescaped: report.rawValue) where bill_id > \(afterBillId) order by bill_id limit \(limit))
+        select jsonb_build_object('bills', coalesce((select jsonb_agg(ps.api(to_jsonb(p)) order by p.bill_id) from page p), '[]'),
+            'pageBalanceMinor', (select coalesce(sum(balance_minor), 0) from page),
+            'pageBalanceByCurrency', (select coalesce(jsonb_object_agg(currency, minor), '{}')
+                                      from (select currency, sum(balance_minor) as minor from page group by currency) c),
+            'nextAfterBillId', (select case when count(*) = \(limit) then max(bill_id) end from page))
         """
     }
 }
