@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var databaseOwnerURL: String?
     public var databaseName: String
     public var poolSize: Int
+    /// Requests that may wait for a pooled connection at once; beyond them, 503 `busy` with Retry-After.
+    public var poolMaxWaiting: Int
     public var acquireTimeoutMilliseconds: Int
     public var statementTimeoutMilliseconds: Int
     public var embeddedDirectory: String
@@ -68,6 +70,7 @@ public struct AppConfiguration: Sendable {
         databaseOwnerURL = reader.string(forKey: "database.ownerUrl", isSecret: true)
         databaseName = reader.string(forKey: "database.name", default: "patron_services")
         poolSize = reader.int(forKey: "database.pool.size", default: 2 * ProcessInfo.processInfo.activeProcessorCount + 2)
+        poolMaxWaiting = reader.int(forKey: "database.pool.maxWaiting", default: 512)
         acquireTimeoutMilliseconds = reader.int(forKey: "database.pool.acquireTimeoutMs", default: 5_000)
         statementTimeoutMilliseconds = reader.int(forKey: "database.statementTimeoutMs", default: 15_000)
         embeddedDirectory = reader.string(forKey: "database.embedded.directory", default: ".data/postgres")
@@ -102,6 +105,7 @@ public struct AppConfiguration: Sendable {
 
     func poolConfiguration(_ connection: PostgresConfiguration) -> PostgresPool.Configuration {
         PostgresPool.Configuration(
-            connection: connection, maxConnections: poolSize, acquireTimeout: .milliseconds(acquireTimeoutMilliseconds))
+            connection: connection, maxConnections: poolSize, acquireTimeout: .milliseconds(acquireTimeoutMilliseconds),
+            maxWaiters: poolMaxWaiting)
     }
 }

@@ -53,6 +53,9 @@ extension Problem {
 
     static func from(postgres error: PostgresError) -> Problem? {
         switch error.kind {
+        case .poolBusy:
+            return Problem(.serviceUnavailable, code: "busy", detail: "The service is at capacity; retry shortly.",
+                headers: [.retryAfter: "1"])
         case .poolTimeout, .poolClosed, .connectionFailed, .connectionClosed:
             return Problem(.serviceUnavailable, code: "database_unavailable", detail: "The database is not reachable; retry shortly.",
                 headers: [.retryAfter: "1"])

@@ -14,6 +14,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         case connectionClosed
         /// The pool had no free connection within its timeout.
         case poolTimeout
+        /// Every connection is in use and the wait queue is full (``PostgresPool/Configuration/maxWaiters``).
+        case poolBusy
         /// The pool has been shut down.
         case poolClosed
         /// The query was cancelled (task cancellation or `statement_timeout`).

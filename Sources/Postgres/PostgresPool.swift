@@ -6,7 +6,10 @@ import Synchronization
 /// A bounded pool of connections, run as a `Service`.
 ///
 /// Connections are opened on demand up to ``Configuration/maxConnections``; when all are busy,
-/// callers wait (FIFO) up to ``Configuration/acquireTimeout`` and then fail with `poolTimeout`.
+/// callers wait (FIFO) up to ``Configuration/acquireTimeout`` and then fail with `poolTimeout`. At most
+/// ``Configuration/maxWaiters`` wait: one more fails at once with `poolBusy`, so a burst of clients
+/// queues in front of PostgreSQL (whose throughput falls when it runs more backends than it has cores)
+/// rather than in it, and past the queue a client hears "busy, retry" instead of waiting out a timeout.
 /// A connection is checked before it is handed out (a server restart or a killed backend is
 /// noticed and the connection replaced) and on return (one left in a transaction is rolled back,
 /// one that cannot be is closed), so no caller ever receives a broken or mid-transaction session.
@@ -20,15 +23,18 @@ public final class PostgresPool: Service, Sendable {
         /// check was a tenth of the pool's system time, and a server closing a connection that was in
         /// use moments ago is rare (that request then fails as unavailable).
         public var livenessCheckAfter: Duration
+        /// How many callers may wait for a connection at once; the next fails with `poolBusy`.
+        public var maxWaiters: Int
 
         public init(
             connection: PostgresConfiguration, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5),
-            livenessCheckAfter: Duration = .milliseconds(50)
+            livenessCheckAfter: Duration = .milliseconds(50), maxWaiters: Int = 1_024
         ) {
             self.connection = connection
             self.maxConnections = max(1, maxConnections)
             self.acquireTimeout = acquireTimeout
             self.livenessCheckAfter = livenessCheckAfter
+            self.maxWaiters = max(0, maxWaiters)
         }
     }
 
@@ -175,9 +181,13 @@ public final class PostgresPool: Service, Sendable {
     }
 
     func acquire() async throws -> PostgresConnection {
-        let maxConnections = configuration.maxConnections
+        let maxConnections = configuration.maxConnections, maxWaiters = configuration.maxWaiters
         let look = try state.withLock { state -> FirstLook in
             if let grant = try state.grantNow(maxConnections: maxConnections) { return .granted(grant) }
+            // Those registered and those about to register both count: the queue never grows past the bound.
+            if state.waiters.count + state.unregistered.count >= maxWaiters {
+                throw PostgresError(kind: .poolBusy, message: "\(maxWaiters) callers already wait for a connection")
+            }
             state.nextWaiterID += 1
             state.unregistered[state.nextWaiterID] = false
             return .wait(state.nextWaiterID)

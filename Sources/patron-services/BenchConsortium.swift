@@ -98,7 +98,9 @@ struct BenchConsortium {
         try await c.execute("""
             with \(ranges)
             insert into ps.bill (institution_id, patron_id, kind, reason, amount_minor, paid_minor, waived_minor, posted_at, state)
-            select pr.institution_id, pr.lo + (g * 15485863) % pr.cnt, 'overdue_fine', 'Overdue', 100 + g % 900,
+            -- The n-th bill of a library goes to patron n × a prime (mod the library's patrons): every patron
+            -- is reached before any has two. (g itself, always ≡ the library mod 20, reached one in twenty.)
+            select pr.institution_id, pr.lo + ((g / \(Self.libraries)) * 15485863) % pr.cnt, 'overdue_fine', 'Overdue', 100 + g % 900,
                    case when g % 3 = 0 then 100 + g % 900 else 0 end, case when g % 7 = 0 and g % 3 <> 0 then 50 else 0 end,
                    now() - make_interval(days => (g % 365)::int), case when g % 3 = 0 then 'paid' else 'outstanding' end
             from generate_series(1::bigint, \(bills)) g join pr on pr.k = g % \(Self.libraries)

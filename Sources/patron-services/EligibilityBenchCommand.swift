@@ -14,7 +14,8 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eligibility", abstract: "Benchmark GET /staff/v1/patrons/{id}/eligibility against pgbench on a generated consortium.")
 
-    @Option(help: "Client counts (HTTP connections and pgbench clients; the pool gets as many connections).") var clients: [Int] = [1, 32]
+    @Option(help: "Client counts (HTTP connections and pgbench clients; the service's pool keeps its configured size).") var clients: [Int] = [1, 32, 128]
+    @Option(help: "pgbench client counts tried to find its best throughput, the limit.") var limitClients: [Int] = [2, 4, 8, 16]
     @Option(help: "Seconds per measurement.") var seconds: Int = 10
     @Option(help: "Patrons in the generated consortium.") var patrons: Int = 100_000
     @Option(help: "Loans in the generated consortium (open and returned).") var loans: Int = 1_000_000
@@ -28,45 +29,32 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let cluster = EmbeddedPostgres(baseDirectory: directory, port: 55433, logger: logger)
-        let started = try cluster.start()
-        defer { if started { try? cluster.stop() } }
-        let database = "bench_consortium_\(patrons)_\(loans)"
-        try await DatabaseBootstrap(superuser: cluster.configuration(), logger: logger)
-            .prepare(database: database, sqlDirectory: try SQLDirectory.locate(explicit: nil))
-
-        let consortium = BenchConsortium(patrons: patrons, loans: loans)
-        let owner = try await PostgresConnection.connect(cluster.configuration(user: DatabaseRoles.owner, database: database), logger: logger)
-        if try await owner.query("select count(*) from ps.library").scalar(Int.self) == 0 {
-            say("generating \(patrons) patrons and \(loans) loans (once; kept in database \(database))…")
-            let began = ContinuousClock.now
-            try await consortium.build(owner)
-            say("generated in \(ContinuousClock.now - began)")
-        }
-        let handles = try await consortium.handles(owner)
-        let counts = try await consortium.counts(owner)
-        try await owner.execute("begin; select set_config('ps.role', 'consortium_admin', true)")
-        let token = try await owner.query(
-            "select token from ps.create_staff_token('circulation_staff', \(handles.institution), 'bench', now() + interval '1 day', 'bench')"
-        ).scalar(String.self)
-        try await owner.execute("commit")
-        await owner.close()
-        say("consortium: \(counts.patrons) patrons, \(counts.loans) loans (\(counts.open) open), \(counts.bills) bills")
+        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "circulation_staff", logger: logger)
+        defer { bench.stop() }
+        let (cluster, database, handles, token) = (bench.cluster, bench.database, bench.handles, bench.token)
 
         let load = LoadRunner(wrk: wrk, cluster: cluster, database: database, token: token, port: port, seconds: seconds, branch: handles.branch)
+        let service = AppConfiguration(reader: load.serviceConfiguration)
+        let randomPatron = "random(\(handles.patronRange.lowerBound), \(handles.patronRange.upperBound))"
         say("")
         say("random patron of one library (\(handles.patronRange.count) patrons), checkout at one of its branches")
-        say("\(rounds) interleaved round(s) of \(seconds) s per line; medians")
-        say("clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs   ratio")
+        say("service as it ships: pool of \(service.poolSize) connections, at most \(service.poolMaxWaiting) requests waiting")
+        let limit = try limitClients.map { (clients: $0, figures: try load.pgbench(clients: $0, patron: randomPatron)) }
+            .max { $0.figures.perSecond < $1.figures.perSecond }!
+        say(String(format: "the limit: pgbench at its best client count (%d of %@): %.0f tx/s", limit.clients,
+            limitClients.map(String.init).joined(separator: ", "), limit.figures.perSecond))
+        say("\(rounds) interleaved round(s) of \(seconds) s per line; medians; ratio = HTTP ÷ pgbench at the same count, and ÷ the limit")
+        say("clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed   ratio  ÷limit")
         for count in clients {
             var sql: [LoadFigures] = [], http: [LoadFigures] = []
             for _ in 0..<rounds {
-                sql.append(try load.pgbench(clients: count, patron: "random(\(handles.patronRange.lowerBound), \(handles.patronRange.upperBound))"))
+                sql.append(try load.pgbench(clients: count, patron: randomPatron))
                 http.append(try await load.http(clients: count, patrons: handles.patronRange))
             }
             let (s, h) = (LoadFigures.median(sql), LoadFigures.median(http))
-            say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f   %5.2f", count, s.perSecond, s.p50Microseconds,
-                s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.perSecond / s.perSecond))
+            say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f  %6d   %5.2f  %5.2f", count, s.perSecond, s.p50Microseconds,
+                s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.failed, h.perSecond / s.perSecond,
+                h.perSecond / limit.figures.perSecond))
         }
         say("")
         say("one patron, 1 client       pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs")

@@ -10,7 +10,7 @@ import Postgres
 import ServiceLifecycle
 
 /// Runs one measurement: pgbench with the endpoint's statements, or wrk against the real service
-/// started in this process with a pool of as many connections as there are clients.
+/// started in this process configured as it ships (its default pool, whatever the number of clients).
 struct LoadRunner {
     let wrk: String
     let cluster: EmbeddedPostgres
@@ -41,13 +41,19 @@ struct LoadRunner {
         return try LoadFigures.pgbench(output, logPrefix: logPrefix)
     }
 
+    /// The service's configuration in the benchmark: loopback, quiet logs, the bench database; every
+    /// other setting (the pool's size and queue among them) as it ships.
+    var serviceConfiguration: ConfigReader {
+        let url = "host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(database)"
+        return ConfigReader(providers: [InMemoryProvider(values: [
+            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
+            "database.url": .init(.string(url), isSecret: true),
+        ])])
+    }
+
     /// wrk with `clients` keep-alive connections asking for the eligibility of patrons in `patrons`.
     func http(clients: Int, patrons: ClosedRange<Int64>) async throws -> LoadFigures {
-        let url = "host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(database)"
-        let reader = ConfigReader(providers: [InMemoryProvider(values: [
-            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
-            "database.url": .init(.string(url), isSecret: true), "database.pool.size": .init(.int(clients), isSecret: false),
-        ])])
+        let reader = serviceConfiguration
         let app = try await buildApplication(reader: reader)
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
         let service = Task { try await group.run() }
@@ -67,7 +73,8 @@ struct LoadRunner {
         // statements, which pgbench does before its clock starts (connecting) or within a few transactions.
         func run(_ duration: Int) throws -> String {
             try EmbeddedPostgres.runProcess(wrk, [
-                "-t", String(min(clients, 2)), "-c", String(clients), "-d", "\(duration)s", "--latency", "-s", path, "http://127.0.0.1:\(port)",
+                "-t", String(min(clients, 2)), "-c", String(clients), "-d", "\(duration)s", "--timeout", "10s", "--latency", "-s", path,
+                "http://127.0.0.1:\(port)",
             ])
         }
         _ = try run(1)

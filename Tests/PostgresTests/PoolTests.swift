@@ -41,6 +41,25 @@ struct PoolTests {
         await pool.close()
     }
 
+    @Test("at most maxWaiters callers wait; one more fails at once with poolBusy, and the waiter is still served")
+    func boundedWaitQueue() async throws {
+        let database = try await TestDatabase.create()
+        let pool = PostgresPool(configuration: .init(connection: database.superuser, maxConnections: 1, acquireTimeout: .seconds(60),
+            maxWaiters: 1))
+        let waiter = try await pool.withConnection { _ in
+            let waiter = Task { try await pool.query("select 41 + 1").scalar(Int.self) }
+            try await eventually { pool.statistics.waiters == 1 }
+            let started = ContinuousClock.now
+            let error = await expectPostgresError { _ = try await pool.query("select 1") }
+            #expect(error?.kind == .poolBusy)
+            #expect(ContinuousClock.now - started < .seconds(30), "refused without waiting out the 60 s acquire timeout")
+            #expect(pool.statistics.waiters == 1)
+            return waiter
+        }
+        #expect(try await waiter.value == 42, "the caller that waited gets the connection when it comes back")
+        await pool.close()
+    }
+
     @Test("a connection killed on the server is replaced before it is handed out")
     func killedConnectionReplaced() async throws {
         let database = try await TestDatabase.create()

@@ -44,27 +44,29 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
                               when v_verified is null then v_policy.max_loan_value_minor
                               else least(v_policy.max_loan_value_minor, v_verified) end;
 
+        -- The running figures (ps.patron_circulation) and the overdue loans alone: the cost does not grow
+        -- with the loans not yet due.
         return query
-        with open_loans as (
-            select l.state, i.cost_minor,
-                   greatest(0, (now() at time zone v_tz)::date - (l.due_at at time zone v_tz)::date) as days_overdue
-            from loan l join item i on i.item_id = l.item_id
-            where l.patron_id = p_patron_id and l.state <> 'returned'),
+        with overdue as (
+            select greatest(0, (now() at time zone v_tz)::date - (l.due_at at time zone v_tz)::date) as days_overdue
+            from loan l
+            where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < now()),
         loan_figures as (
-            select count(*) filter (where state = 'active' and days_overdue > 0) as items_overdue,
-                   coalesce(max(days_overdue) filter (where state = 'active'), 0)::bigint as days_overdue,
-                   count(*) filter (where state = 'claimed_lost') as claimed_lost,
-                   count(*) filter (where state = 'claimed_returned') as claimed_returned,
-                   count(*) filter (where state = 'claimed_never_had') as claimed_never_had,
-                   coalesce(sum(cost_minor) filter (where state = 'active'), 0)::bigint as loan_value,
-                   coalesce(sum(least(days_overdue * coalesce(v_fines.daily_fine_minor, 0),
-                                      coalesce(v_fines.max_fine_minor, days_overdue * coalesce(v_fines.daily_fine_minor, 0))))
-                            filter (where state = 'active'), 0)::bigint as accruing
-            from open_loans),
+            select count(*) filter (where o.days_overdue > 0) as items_overdue,
+                   coalesce(max(o.days_overdue), 0)::bigint as days_overdue,
+                   coalesce(pc.claimed_lost, 0)::bigint as claimed_lost,
+                   coalesce(pc.claimed_returned, 0)::bigint as claimed_returned,
+                   coalesce(pc.claimed_never_had, 0)::bigint as claimed_never_had,
+                   coalesce(pc.loan_value_minor, 0)::bigint as loan_value,
+                   coalesce(sum(least(o.days_overdue * coalesce(v_fines.daily_fine_minor, 0),
+                                      coalesce(v_fines.max_fine_minor, o.days_overdue * coalesce(v_fines.daily_fine_minor, 0)))), 0)::bigint as accruing
+            from (select 1) one
+            left join patron_circulation pc on pc.patron_id = p_patron_id
+            left join overdue o on true
+            group by pc.patron_id, pc.claimed_lost, pc.claimed_returned, pc.claimed_never_had, pc.loan_value_minor),
         bill_figures as (
-            select coalesce(sum(amount_minor - paid_minor - waived_minor) filter (where state = 'outstanding' and posted_at is not null), 0)::bigint as posted,
-                   coalesce(sum(waived_minor), 0)::bigint as waived
-            from bill where patron_id = p_patron_id)
+            select coalesce(pc.posted_balance_minor, 0)::bigint as posted, coalesce(pc.waived_minor, 0)::bigint as waived
+            from (select 1) one left join patron_circulation pc on pc.patron_id = p_patron_id)
         select x.condition, x.limit_value, x.current_value, x.exceeded, x.exceeded and (x.always or v_blocks_renewal),
                case when x.exceeded and (x.always or v_blocks_renewal) then 'override' else 'acknowledge' end,
                v_scope.institution_id, v_policy.last_modified, x.detail

@@ -1,10 +1,13 @@
--- The patrons of the bills the caller can see, including deleted patrons and other institutions' ones.
-create or replace function ps.bill_patrons()
+-- The patron a bill is owed by, as the bill reports show it: deleted patrons and other institutions'
+-- patrons included (a partner library lent the item), but only for a bill the caller can see. One bill
+-- at a time, so a report page looks up the patrons of its own rows and no others.
+create or replace function ps.bill_patron(p_bill_id bigint)
     returns table (patron_id bigint, institution_id bigint, barcode text, name text, deleted boolean, patron_type_id bigint)
-    language sql stable security definer set search_path = ps, pg_temp
+    language sql stable security definer set search_path = ps, pg_temp rows 1
     as $$
         select p.patron_id, p.institution_id, p.barcode, p.last_name || ', ' || p.first_name, p.deleted_at is not null, p.patron_type_id
-        from patron p
-        where exists (select 1 from bill b where b.patron_id = p.patron_id and ps.can_see_institution(b.institution_id))
+        from bill b join patron p on p.patron_id = b.patron_id
+        where b.bill_id = p_bill_id and ps.can_see_institution(b.institution_id)
     $$;
-comment on function ps.bill_patrons() is 'Behind the bill reports: the patrons of the bills the caller can see, deleted ones and other institutions'' included.';
+comment on function ps.bill_patron(bigint) is
+    'Behind the bill reports: the patron of one bill the caller can see (deleted ones and other institutions'' included); no row otherwise.';

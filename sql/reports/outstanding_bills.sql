@@ -1,3 +1,6 @@
+-- Pages are keyset pages (bill_id > after order by bill_id limit n): the rows come from the
+-- bill_outstanding index in order, and each one's patron, membership and policy are looked up for it
+-- alone, so a page costs the same wherever it starts.
 create or replace view ps.outstanding_bills_report with (security_invoker = true) as
     select b.institution_id, b.bill_id, b.patron_id,
            case when bp.deleted then 'N/A' else bp.barcode end as patron_barcode,
@@ -10,7 +13,7 @@ create or replace view ps.outstanding_bills_report with (security_invoker = true
                 when m.membership_id is not null and m.state = 'pending'
                      and pp.membership_policy_id is distinct from m.membership_policy_id then 'membership_policy_removed' end as orphan_reason
     from ps.bill b
-    join ps.bill_patrons() bp on bp.patron_id = b.patron_id
+    cross join lateral ps.bill_patron(b.bill_id) bp
     left join ps.membership m on m.bill_id = b.bill_id
     left join ps.patron_type_policy pp on pp.institution_id = bp.institution_id and pp.patron_type_id = bp.patron_type_id
     where b.state = 'outstanding';

@@ -75,3 +75,8 @@ create policy tenant_write on ps.membership for all using (ps.can_write_institut
     and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
     and ps.current_staff_role() not in ('pac', 'patron'));
 create policy owner_read on ps.membership for select to patron_owner using (true);
+
+-- ps.patron_circulation: the figure triggers and the eligibility check (security definer) write and read
+-- it as the owner; staff read their institutions' rows.
+create policy owner_all on ps.patron_circulation for all to patron_owner using (true) with check (true);
+create policy tenant_read on ps.patron_circulation for select using (ps.can_see_institution(institution_id));

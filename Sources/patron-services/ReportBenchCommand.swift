@@ -1,0 +1,98 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import PatronServices
+import PatronServicesHTTP
+import Postgres
+import ServiceLifecycle
+
+/// `bench report`: every page of the Outstanding Fees and Bills report through the API (keyset pages,
+/// one kept-alive connection, curl) against the same rows read by psql in one statement, on a generated
+/// consortium; and what a page costs at the start of the report against its end.
+struct ReportBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Benchmark GET /staff/v1/reports/outstanding-bills, all pages, against psql reading the same rows.")
+
+    @Option(help: "Patrons in the generated consortium.") var patrons: Int = 100_000
+    @Option(help: "Loans in the generated consortium (open and returned).") var loans: Int = 1_000_000
+    @Option(help: "Rows per page (the API's limit parameter, at most 5000).") var limit: Int = 500
+    @Option(help: "Runs of each side (medians are reported).") var rounds: Int = 3
+    @Option(help: "Loopback port for the service.") var port: Int = 18090
+    @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "report_reader", logger: logger)
+        defer { bench.stop() }
+        let cluster = bench.cluster
+        let prelude = (TransactionOptions().prelude + [StaffQueries.authenticate(token: bench.token, roles: StaffRole.readers)])
+            .map { LoadRunner.inline($0, replacing: [:]) + ";" }.joined(separator: "\n")
+        func psql(_ script: String) throws -> String {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(getpid()).sql").path
+            try script.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return try EmbeddedPostgres.runProcess(EmbeddedPostgres.binary("psql"), [
+                "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "patron_app",
+                "-f", path, bench.database])
+        }
+        // The page boundaries, as the API's nextAfterBillId will give them: every limit-th bill id.
+        let ids = try psql("\\(prelude)\nselect bill_id from ps.outstanding_bills_report order by bill_id;\ncommit;")
+            .split(separator: "\n").compactMap { Int64($0) }
+        let afters = [Int64(0)] + stride(from: limit - 1, to: ids.count, by: limit).map { ids[$0] }
+        say("report reader of one library: \(ids.count) outstanding bills, \(afters.count) pages of \(limit)")
+
+        let reader = ConfigReader(providers: [InMemoryProvider(values: [
+            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
+            "database.url": .init(.string("host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(bench.database)"),
+                isSecret: true),
+        ])])
+        let app = try await buildApplication(reader: reader)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let service = Task { try await group.run() }
+        defer { service.cancel() }
+        try await LoadRunner(wrk: "", cluster: cluster, database: bench.database, token: "", port: port, seconds: 0, branch: 0).waitForPort()
+
+        // curl fetches every page over one kept-alive connection and writes each one's status and time.
+        let config = afters.map { after in
+            "url = \"http://127.0.0.1:\(port)/staff/v1/reports/outstanding-bills?afterBillId=\(after)&limit=\(limit)\"\n"
+                + "header = \"Authorization: Bearer \(bench.token)\"\noutput = \"/dev/null\"\nwrite-out = \"%{http_code} %{time_total}\\\\n\"\n"
+        }.joined()
+        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(getpid()).curl").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+
+        var apiTimes: [Duration] = [], psqlTimes: [Duration] = [], firstPages: [Double] = [], lastPages: [Double] = []
+        var failed = 0
+        let tenth = max(1, afters.count / 10)
+        for _ in 0..<rounds {
+            var began = ContinuousClock.now
+            _ = try psql("\(prelude)\n\\copy (select * from ps.outstanding_bills_report order by bill_id) to '/dev/null'\ncommit;")
+            psqlTimes.append(ContinuousClock.now - began)
+            began = ContinuousClock.now
+            let lines = try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]).split(separator: "\n")
+            apiTimes.append(ContinuousClock.now - began)
+            let pages = lines.map { $0.split(separator: " ") }
+            failed += pages.filter { $0.first != "200" }.count
+            let seconds = pages.compactMap { $0.count == 2 ? Double($0[1]) : nil }
+            firstPages.append(contentsOf: seconds.prefix(tenth))
+            lastPages.append(contentsOf: seconds.suffix(tenth))
+        }
+        await group.triggerGracefulShutdown()
+        _ = try? await service.value
+        func median(_ values: [Duration]) -> Double {
+            let sorted = values.sorted()
+            let d = sorted[sorted.count / 2].components
+            return Double(d.seconds) + Double(d.attoseconds) / 1e18
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let (api, sql) = (median(apiTimes), median(psqlTimes))
+        say("\(rounds) run(s) of each; medians")
+        say("path                         rows   pages  psql s   API s  failed  API ÷ psql")
+        say(String(format: "reports/outstanding-bills  %6d  %6d  %6.3f  %6.3f  %6d  %9.2f", ids.count, afters.count, sql, api, failed, api / sql))
+        say(String(format: "a page: first tenth median %.2f ms, last tenth median %.2f ms (last ÷ first %.2f)",
+            median(firstPages) * 1000, median(lastPages) * 1000, median(lastPages) / median(firstPages)))
+    }
+}

@@ -1,0 +1,179 @@
+-- Per-patron circulation figures (ps.patron_circulation), changed in the same statement as the loans,
+-- item costs and bills they count. Each trigger is statement-level over its transition tables: one
+-- upsert of the per-patron differences, in patron order (two transactions touching the same patrons
+-- lock their rows in the same order), whatever the number of rows the statement changed.
+
+-- What one loan or bill row adds to its patron's figures; a changed row is its new contribution minus
+-- its old one.
+create or replace function ps.add_patron_circulation(p_delta jsonb) returns void
+    language sql volatile security definer set search_path = ps, pg_temp
+    as $$
+        -- Existing rows are locked in patron order and updated; a patron's first row is inserted (its
+        -- figures can only start positive). Not one upsert: PostgreSQL checks a row's constraints before
+        -- it finds the conflict, and a negative difference is a fine update but not a row.
+        with d as (
+            select * from jsonb_to_recordset(p_delta) as d (patron_id bigint, open_loans integer, loan_value_minor bigint,
+                claimed_lost integer, claimed_returned integer, claimed_never_had integer, posted_balance_minor bigint, waived_minor bigint)
+            where (open_loans, loan_value_minor, claimed_lost, claimed_returned, claimed_never_had, posted_balance_minor, waived_minor)
+                  is distinct from (0, 0, 0, 0, 0, 0, 0)),
+        locked as (
+            select pc.patron_id from patron_circulation pc join d using (patron_id) order by pc.patron_id for update of pc),
+        updated as (
+            update patron_circulation pc set
+                open_loans = pc.open_loans + d.open_loans,
+                loan_value_minor = pc.loan_value_minor + d.loan_value_minor,
+                claimed_lost = pc.claimed_lost + d.claimed_lost,
+                claimed_returned = pc.claimed_returned + d.claimed_returned,
+                claimed_never_had = pc.claimed_never_had + d.claimed_never_had,
+                posted_balance_minor = pc.posted_balance_minor + d.posted_balance_minor,
+                waived_minor = pc.waived_minor + d.waived_minor
+            from d join locked using (patron_id)
+            where pc.patron_id = d.patron_id
+            returning pc.patron_id)
+        insert into patron_circulation as pc (patron_id, institution_id, open_loans, loan_value_minor, claimed_lost, claimed_returned,
+                                              claimed_never_had, posted_balance_minor, waived_minor)
+        select d.patron_id, p.institution_id, d.open_loans, d.loan_value_minor, d.claimed_lost, d.claimed_returned, d.claimed_never_had,
+               d.posted_balance_minor, d.waived_minor
+        from d join patron p on p.patron_id = d.patron_id
+        where d.patron_id not in (select patron_id from updated)
+        order by d.patron_id
+        on conflict (patron_id) do update set
+            open_loans = pc.open_loans + excluded.open_loans,
+            loan_value_minor = pc.loan_value_minor + excluded.loan_value_minor,
+            claimed_lost = pc.claimed_lost + excluded.claimed_lost,
+            claimed_returned = pc.claimed_returned + excluded.claimed_returned,
+            claimed_never_had = pc.claimed_never_had + excluded.claimed_never_had,
+            posted_balance_minor = pc.posted_balance_minor + excluded.posted_balance_minor,
+            waived_minor = pc.waived_minor + excluded.waived_minor
+    $$;
+comment on function ps.add_patron_circulation(jsonb) is
+    'Adds per-patron differences (a JSON array of objects with patron_id and the snake_case figures) to ps.patron_circulation, creating rows as needed; only the figure triggers call it.';
+-- It writes as the owner: nobody but the triggers may call it.
+revoke execute on function ps.add_patron_circulation(jsonb) from public, patron_app, patron_report;
+
+create or replace function ps.loan_figures_changed() returns trigger
+    language plpgsql security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_changed jsonb;
+        v_delta jsonb;
+    begin
+        -- A transition table exists only for the events that have it: each branch names its own.
+        if tg_op = 'INSERT' then
+            select jsonb_agg(to_jsonb(n) || '{"sign": 1}') into v_changed from new_rows n;
+        elsif tg_op = 'UPDATE' then
+            select jsonb_agg(x) into v_changed from (
+                select to_jsonb(n) || '{"sign": 1}' as x from new_rows n union all select to_jsonb(o) || '{"sign": -1}' from old_rows o) u;
+        else
+            select jsonb_agg(to_jsonb(o) || '{"sign": -1}') into v_changed from old_rows o;
+        end if;
+        select jsonb_agg(to_jsonb(d)) into v_delta from (
+            select c.patron_id,
+                   sum(c.sign * (c.state <> 'returned')::int) as open_loans,
+                   sum(c.sign * case when c.state = 'active' then coalesce(i.cost_minor, 0) else 0 end) as loan_value_minor,
+                   sum(c.sign * (c.state = 'claimed_lost')::int) as claimed_lost,
+                   sum(c.sign * (c.state = 'claimed_returned')::int) as claimed_returned,
+                   sum(c.sign * (c.state = 'claimed_never_had')::int) as claimed_never_had,
+                   0 as posted_balance_minor, 0 as waived_minor
+            from jsonb_to_recordset(coalesce(v_changed, '[]')) as c (patron_id bigint, item_id bigint, state text, sign integer)
+            join item i on i.item_id = c.item_id
+            group by c.patron_id) d;
+        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
+        return null;
+    end $$;
+comment on function ps.loan_figures_changed() is 'Statement trigger on ps.loan: applies the loans'' changes to their patrons'' figures.';
+
+-- PostgreSQL allows one event per trigger with transition tables.
+create trigger loan_figures_inserted after insert on ps.loan referencing new table as new_rows
+    for each statement execute function ps.loan_figures_changed();
+create trigger loan_figures_updated after update on ps.loan referencing old table as old_rows new table as new_rows
+    for each statement execute function ps.loan_figures_changed();
+create trigger loan_figures_deleted after delete on ps.loan referencing old table as old_rows
+    for each statement execute function ps.loan_figures_changed();
+
+create or replace function ps.item_cost_figures_changed() returns trigger
+    language plpgsql security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_delta jsonb;
+    begin
+        select jsonb_agg(to_jsonb(d)) into v_delta from (
+            select l.patron_id, 0 as open_loans, sum(coalesce(n.cost_minor, 0) - coalesce(o.cost_minor, 0)) as loan_value_minor,
+                   0 as claimed_lost, 0 as claimed_returned, 0 as claimed_never_had, 0 as posted_balance_minor, 0 as waived_minor
+            from new_rows n join old_rows o on o.item_id = n.item_id
+            join loan l on l.item_id = n.item_id and l.state = 'active'
+            where n.cost_minor is distinct from o.cost_minor
+            group by l.patron_id) d;
+        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
+        return null;
+    end $$;
+comment on function ps.item_cost_figures_changed() is 'Statement trigger on ps.item: a changed cost changes the loan value of the patron who has the item.';
+create trigger item_cost_figures_updated after update on ps.item referencing old table as old_rows new table as new_rows
+    for each statement execute function ps.item_cost_figures_changed();
+
+create or replace function ps.bill_figures_changed() returns trigger
+    language plpgsql security definer set search_path = ps, pg_temp
+    as $$
+    declare
+        v_changed jsonb;
+        v_delta jsonb;
+    begin
+        -- A transition table exists only for the events that have it: each branch names its own.
+        if tg_op = 'INSERT' then
+            select jsonb_agg(to_jsonb(n) || '{"sign": 1}') into v_changed from new_rows n;
+        elsif tg_op = 'UPDATE' then
+            select jsonb_agg(x) into v_changed from (
+                select to_jsonb(n) || '{"sign": 1}' as x from new_rows n union all select to_jsonb(o) || '{"sign": -1}' from old_rows o) u;
+        else
+            select jsonb_agg(to_jsonb(o) || '{"sign": -1}') into v_changed from old_rows o;
+        end if;
+        -- What each bill row counts: its posted outstanding balance and its waived amount.
+        select jsonb_agg(to_jsonb(d)) into v_delta from (
+            select c.patron_id, 0 as open_loans, 0 as loan_value_minor, 0 as claimed_lost, 0 as claimed_returned, 0 as claimed_never_had,
+                   sum(c.sign * case when c.state = 'outstanding' and c.posted_at is not null
+                                     then c.amount_minor - c.paid_minor - c.waived_minor else 0 end) as posted_balance_minor,
+                   sum(c.sign * c.waived_minor) as waived_minor
+            from jsonb_to_recordset(coalesce(v_changed, '[]')) as c (patron_id bigint, state text, posted_at timestamptz, amount_minor bigint,
+                                                                      paid_minor bigint, waived_minor bigint, sign integer)
+            group by c.patron_id) d;
+        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
+        return null;
+    end $$;
+comment on function ps.bill_figures_changed() is 'Statement trigger on ps.bill: applies the bills'' changes to their patrons'' posted balance and waived total.';
+create trigger bill_figures_inserted after insert on ps.bill referencing new table as new_rows
+    for each statement execute function ps.bill_figures_changed();
+create trigger bill_figures_updated after update on ps.bill referencing old table as old_rows new table as new_rows
+    for each statement execute function ps.bill_figures_changed();
+create trigger bill_figures_deleted after delete on ps.bill referencing old table as old_rows
+    for each statement execute function ps.bill_figures_changed();
+
+-- The figures recounted from the loans, items and bills, for a DBA (and the drift test) to compare.
+create or replace view ps.patron_circulation_drift with (security_invoker = true) as
+    with recount as (
+        select p.patron_id,
+               coalesce(l.open_loans, 0) as open_loans, coalesce(l.loan_value, 0) as loan_value_minor,
+               coalesce(l.claimed_lost, 0) as claimed_lost, coalesce(l.claimed_returned, 0) as claimed_returned,
+               coalesce(l.claimed_never_had, 0) as claimed_never_had, coalesce(b.posted, 0) as posted_balance_minor,
+               coalesce(b.waived, 0) as waived_minor
+        from ps.patron p
+        left join (select l.patron_id, count(*) as open_loans,
+                          sum(case when l.state = 'active' then coalesce(i.cost_minor, 0) else 0 end) as loan_value,
+                          count(*) filter (where l.state = 'claimed_lost') as claimed_lost,
+                          count(*) filter (where l.state = 'claimed_returned') as claimed_returned,
+                          count(*) filter (where l.state = 'claimed_never_had') as claimed_never_had
+                   from ps.loan l join ps.item i on i.item_id = l.item_id where l.state <> 'returned' group by l.patron_id) l
+               on l.patron_id = p.patron_id
+        left join (select patron_id,
+                          sum(case when state = 'outstanding' and posted_at is not null then amount_minor - paid_minor - waived_minor else 0 end) as posted,
+                          sum(waived_minor) as waived
+                   from ps.bill group by patron_id) b on b.patron_id = p.patron_id)
+    select r.patron_id, r.open_loans, r.loan_value_minor, r.claimed_lost, r.claimed_returned, r.claimed_never_had,
+           r.posted_balance_minor, r.waived_minor,
+           to_jsonb(pc) - 'patron_id' - 'institution_id' as kept
+    from recount r left join ps.patron_circulation pc on pc.patron_id = r.patron_id
+    where (r.open_loans, r.loan_value_minor, r.claimed_lost, r.claimed_returned, r.claimed_never_had, r.posted_balance_minor, r.waived_minor)
+          is distinct from (coalesce(pc.open_loans, 0), coalesce(pc.loan_value_minor, 0), coalesce(pc.claimed_lost, 0),
+                            coalesce(pc.claimed_returned, 0), coalesce(pc.claimed_never_had, 0), coalesce(pc.posted_balance_minor, 0),
+                            coalesce(pc.waived_minor, 0));
+comment on view ps.patron_circulation_drift is
+    'Patrons whose kept figures (ps.patron_circulation, in kept) differ from a recount of their loans, items and bills; empty when the triggers kept them right. Reads every patron: for a DBA''s check, not for a request path.';
