@@ -135,4 +135,42 @@ struct ContractAlignmentTests {
             #expect(response.object["currency"] as? String == "USD")
         }
     }
+
+    @Test("the outstanding bills report pages by bill id: following nextAfterBillId visits each of the library's outstanding bills once, in order, and a consortium administrator's pages every library's")
+    func keysetPages() async throws {
+        let fixture = try await DemoFixture.make()
+        let (rpl, ldl) = (fixture.institutions["RPL"]!, fixture.institutions["LDL"]!)
+        let expected = try await fixture.asAdmin { connection -> (library: [Int64], all: [Int64]) in
+            for institution in [rpl, ldl] {
+                try await connection.query("""
+                    insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at, state)
+                    select institution_id, patron_id, 'other', 100 + n, now(), case when n % 4 = 0 then 'paid' else 'outstanding' end
+                    from (select institution_id, patron_id from ps.patron where institution_id = \(institution) order by patron_id limit 3) p,
+                         generate_series(1, 5) n
+                    """)
+            }
+            let library = try await connection.query("select bill_id from ps.bill where institution_id = \(rpl) and state = 'outstanding' order by bill_id")
+                .rows.map { try $0.decode("bill_id", as: Int64.self) }
+            let all = try await connection.query("select bill_id from ps.bill where state = 'outstanding' order by bill_id")
+                .rows.map { try $0.decode("bill_id", as: Int64.self) }
+            return (library, all)
+        }
+        try await withApp(database: fixture.database) { client async throws in
+            for (token, want) in [(fixture.tokens["RPL/report_reader"]!, expected.library), (fixture.tokens["consortium_admin"]!, expected.all)] {
+                var seen: [Int64] = [], after: Int? = nil, pages = 0
+                repeat {
+                    let response = try await client.call(.get, "/staff/v1/reports/outstanding-bills?limit=4" + (after.map { "&afterBillId=\($0)" } ?? ""),
+                        token: token)
+                    #expect(response.status == .ok)
+                    let bills = try #require(response.object["bills"] as? [[String: Any]])
+                    #expect(bills.count <= 4)
+                    seen += bills.compactMap { ($0["billId"] as? Int).map(Int64.init) }
+                    after = response.object["nextAfterBillId"] as? Int
+                    pages += 1
+                } while after != nil && pages < 100
+                #expect(seen == want, "every outstanding bill once, in bill id order")
+                #expect(want.count > 4, "more than one page")
+            }
+        }
+    }
 }

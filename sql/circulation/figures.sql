@@ -3,17 +3,19 @@
 -- upsert of the per-patron differences, in patron order (two transactions touching the same patrons
 -- lock their rows in the same order), whatever the number of rows the statement changed.
 
--- What one loan or bill row adds to its patron's figures; a changed row is its new contribution minus
--- its old one.
-create or replace function ps.add_patron_circulation(p_delta jsonb) returns void
+-- Adds per-patron differences to the figures (parallel arrays, one element per patron), creating rows
+-- as needed. Existing rows are locked in patron order and updated; a patron's first row is inserted
+-- (its figures can only start positive). Not one upsert: PostgreSQL checks a row's constraints before it
+-- finds the conflict, and a negative difference is a fine update but not a row.
+create or replace function ps.add_patron_circulation(p_patron_ids bigint[], p_open_loans integer[], p_loan_value bigint[],
+    p_claimed_lost integer[], p_claimed_returned integer[], p_claimed_never_had integer[], p_posted bigint[], p_waived bigint[])
+    returns void
     language sql volatile security definer set search_path = ps, pg_temp
     as $$
-        -- Existing rows are locked in patron order and updated; a patron's first row is inserted (its
-        -- figures can only start positive). Not one upsert: PostgreSQL checks a row's constraints before
-        -- it finds the conflict, and a negative difference is a fine update but not a row.
         with d as (
-            select * from jsonb_to_recordset(p_delta) as d (patron_id bigint, open_loans integer, loan_value_minor bigint,
-                claimed_lost integer, claimed_returned integer, claimed_never_had integer, posted_balance_minor bigint, waived_minor bigint)
+            select * from unnest(p_patron_ids, p_open_loans, p_loan_value, p_claimed_lost, p_claimed_returned, p_claimed_never_had,
+                                 p_posted, p_waived)
+                as d (patron_id, open_loans, loan_value_minor, claimed_lost, claimed_returned, claimed_never_had, posted_balance_minor, waived_minor)
             where (open_loans, loan_value_minor, claimed_lost, claimed_returned, claimed_never_had, posted_balance_minor, waived_minor)
                   is distinct from (0, 0, 0, 0, 0, 0, 0)),
         locked as (
@@ -46,39 +48,47 @@ create or replace function ps.add_patron_circulation(p_delta jsonb) returns void
             posted_balance_minor = pc.posted_balance_minor + excluded.posted_balance_minor,
             waived_minor = pc.waived_minor + excluded.waived_minor
     $$;
-comment on function ps.add_patron_circulation(jsonb) is
-    'Adds per-patron differences (a JSON array of objects with patron_id and the snake_case figures) to ps.patron_circulation, creating rows as needed; only the figure triggers call it.';
+comment on function ps.add_patron_circulation(bigint[], integer[], bigint[], integer[], integer[], integer[], bigint[], bigint[]) is
+    'Adds per-patron differences (parallel arrays) to ps.patron_circulation, creating rows as needed; only the figure triggers call it.';
 -- It writes as the owner: nobody but the triggers may call it.
-revoke execute on function ps.add_patron_circulation(jsonb) from public, patron_app, patron_report;
+revoke execute on function ps.add_patron_circulation(bigint[], integer[], bigint[], integer[], integer[], integer[], bigint[], bigint[])
+    from public, patron_app, patron_report;
+
+-- The rows a statement changed, each with the sign of its contribution: new rows add, old rows take
+-- away. A transition table exists only for the events that have it, so the text names only those.
+create or replace function ps.changed_rows_sql(p_op text) returns text
+    language sql immutable
+    as $$
+        select case p_op when 'INSERT' then 'select n.*, 1 as sign from new_rows n'
+                         when 'UPDATE' then 'select n.*, 1 as sign from new_rows n union all select o.*, -1 from old_rows o'
+                         else 'select o.*, -1 as sign from old_rows o' end
+    $$;
+comment on function ps.changed_rows_sql(text) is 'For the figure triggers: the query text of the changed rows with their signs, for an INSERT, UPDATE or DELETE.';
 
 create or replace function ps.loan_figures_changed() returns trigger
     language plpgsql security definer set search_path = ps, pg_temp
     as $$
     declare
-        v_changed jsonb;
-        v_delta jsonb;
+        d record;
     begin
-        -- A transition table exists only for the events that have it: each branch names its own.
-        if tg_op = 'INSERT' then
-            select jsonb_agg(to_jsonb(n) || '{"sign": 1}') into v_changed from new_rows n;
-        elsif tg_op = 'UPDATE' then
-            select jsonb_agg(x) into v_changed from (
-                select to_jsonb(n) || '{"sign": 1}' as x from new_rows n union all select to_jsonb(o) || '{"sign": -1}' from old_rows o) u;
-        else
-            select jsonb_agg(to_jsonb(o) || '{"sign": -1}') into v_changed from old_rows o;
+        -- Aggregated per patron before anything is passed on: a bulk statement of a million loans
+        -- becomes one element per patron.
+        execute format($q$
+            select array_agg(patron_id order by patron_id) as ids, array_agg(open_loans order by patron_id) as open_loans,
+                   array_agg(loan_value order by patron_id) as loan_value, array_agg(lost order by patron_id) as lost,
+                   array_agg(returned order by patron_id) as returned, array_agg(never_had order by patron_id) as never_had,
+                   array_agg(0::bigint) as zero_money
+            from (select c.patron_id, sum(c.sign * (c.state <> 'returned')::int)::int as open_loans,
+                         sum(c.sign * case when c.state = 'active' then coalesce(i.cost_minor, 0) else 0 end)::bigint as loan_value,
+                         sum(c.sign * (c.state = 'claimed_lost')::int)::int as lost,
+                         sum(c.sign * (c.state = 'claimed_returned')::int)::int as returned,
+                         sum(c.sign * (c.state = 'claimed_never_had')::int)::int as never_had
+                  from (%s) c join ps.item i on i.item_id = c.item_id
+                  group by c.patron_id) x
+            $q$, ps.changed_rows_sql(tg_op)) into d;
+        if d.ids is not null then
+            perform ps.add_patron_circulation(d.ids, d.open_loans, d.loan_value, d.lost, d.returned, d.never_had, d.zero_money, d.zero_money);
         end if;
-        select jsonb_agg(to_jsonb(d)) into v_delta from (
-            select c.patron_id,
-                   sum(c.sign * (c.state <> 'returned')::int) as open_loans,
-                   sum(c.sign * case when c.state = 'active' then coalesce(i.cost_minor, 0) else 0 end) as loan_value_minor,
-                   sum(c.sign * (c.state = 'claimed_lost')::int) as claimed_lost,
-                   sum(c.sign * (c.state = 'claimed_returned')::int) as claimed_returned,
-                   sum(c.sign * (c.state = 'claimed_never_had')::int) as claimed_never_had,
-                   0 as posted_balance_minor, 0 as waived_minor
-            from jsonb_to_recordset(coalesce(v_changed, '[]')) as c (patron_id bigint, item_id bigint, state text, sign integer)
-            join item i on i.item_id = c.item_id
-            group by c.patron_id) d;
-        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
         return null;
     end $$;
 comment on function ps.loan_figures_changed() is 'Statement trigger on ps.loan: applies the loans'' changes to their patrons'' figures.';
@@ -95,16 +105,19 @@ create or replace function ps.item_cost_figures_changed() returns trigger
     language plpgsql security definer set search_path = ps, pg_temp
     as $$
     declare
-        v_delta jsonb;
+        d record;
     begin
-        select jsonb_agg(to_jsonb(d)) into v_delta from (
-            select l.patron_id, 0 as open_loans, sum(coalesce(n.cost_minor, 0) - coalesce(o.cost_minor, 0)) as loan_value_minor,
-                   0 as claimed_lost, 0 as claimed_returned, 0 as claimed_never_had, 0 as posted_balance_minor, 0 as waived_minor
-            from new_rows n join old_rows o on o.item_id = n.item_id
-            join loan l on l.item_id = n.item_id and l.state = 'active'
-            where n.cost_minor is distinct from o.cost_minor
-            group by l.patron_id) d;
-        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
+        select array_agg(patron_id order by patron_id) as ids, array_agg(delta order by patron_id) as loan_value,
+               array_agg(0) as zero, array_agg(0::bigint) as zero_money
+        into d
+        from (select l.patron_id, sum(coalesce(n.cost_minor, 0) - coalesce(o.cost_minor, 0))::bigint as delta
+              from new_rows n join old_rows o on o.item_id = n.item_id
+              join loan l on l.item_id = n.item_id and l.state = 'active'
+              where n.cost_minor is distinct from o.cost_minor
+              group by l.patron_id) x;
+        if d.ids is not null then
+            perform ps.add_patron_circulation(d.ids, d.zero, d.loan_value, d.zero, d.zero, d.zero, d.zero_money, d.zero_money);
+        end if;
         return null;
     end $$;
 comment on function ps.item_cost_figures_changed() is 'Statement trigger on ps.item: a changed cost changes the loan value of the patron who has the item.';
@@ -115,28 +128,21 @@ create or replace function ps.bill_figures_changed() returns trigger
     language plpgsql security definer set search_path = ps, pg_temp
     as $$
     declare
-        v_changed jsonb;
-        v_delta jsonb;
+        d record;
     begin
-        -- A transition table exists only for the events that have it: each branch names its own.
-        if tg_op = 'INSERT' then
-            select jsonb_agg(to_jsonb(n) || '{"sign": 1}') into v_changed from new_rows n;
-        elsif tg_op = 'UPDATE' then
-            select jsonb_agg(x) into v_changed from (
-                select to_jsonb(n) || '{"sign": 1}' as x from new_rows n union all select to_jsonb(o) || '{"sign": -1}' from old_rows o) u;
-        else
-            select jsonb_agg(to_jsonb(o) || '{"sign": -1}') into v_changed from old_rows o;
-        end if;
         -- What each bill row counts: its posted outstanding balance and its waived amount.
-        select jsonb_agg(to_jsonb(d)) into v_delta from (
-            select c.patron_id, 0 as open_loans, 0 as loan_value_minor, 0 as claimed_lost, 0 as claimed_returned, 0 as claimed_never_had,
-                   sum(c.sign * case when c.state = 'outstanding' and c.posted_at is not null
-                                     then c.amount_minor - c.paid_minor - c.waived_minor else 0 end) as posted_balance_minor,
-                   sum(c.sign * c.waived_minor) as waived_minor
-            from jsonb_to_recordset(coalesce(v_changed, '[]')) as c (patron_id bigint, state text, posted_at timestamptz, amount_minor bigint,
-                                                                      paid_minor bigint, waived_minor bigint, sign integer)
-            group by c.patron_id) d;
-        perform ps.add_patron_circulation(coalesce(v_delta, '[]'));
+        execute format($q$
+            select array_agg(patron_id order by patron_id) as ids, array_agg(posted order by patron_id) as posted,
+                   array_agg(waived order by patron_id) as waived, array_agg(0) as zero
+            from (select c.patron_id,
+                         sum(c.sign * case when c.state = 'outstanding' and c.posted_at is not null
+                                           then c.amount_minor - c.paid_minor - c.waived_minor else 0 end)::bigint as posted,
+                         sum(c.sign * c.waived_minor)::bigint as waived
+                  from (%s) c group by c.patron_id) x
+            $q$, ps.changed_rows_sql(tg_op)) into d;
+        if d.ids is not null then
+            perform ps.add_patron_circulation(d.ids, d.zero, d.zero::bigint[], d.zero, d.zero, d.zero, d.posted, d.waived);
+        end if;
         return null;
     end $$;
 comment on function ps.bill_figures_changed() is 'Statement trigger on ps.bill: applies the bills'' changes to their patrons'' posted balance and waived total.';

@@ -1,17 +1,14 @@
-create or replace function ps.to_api(p jsonb) returns jsonb
-    language plpgsql immutable parallel safe
-    as $$
-    begin
-        return (select coalesce(jsonb_object_agg(regexp_replace(initcap(replace(key, '_', ' ')), ' ', '', 'g'), value), '{}'::jsonb)
-                from jsonb_each(p - 'pin_hash' - 'token_hash' - 'key_hash'));
-    end $$;
-comment on function ps.to_api(jsonb) is 'Renames a row''s JSON keys to camelCase (first letter lower-cased by ps.api) and drops secret hashes.';
+-- One pass over the row's keys, with plain string functions (no regular expression): every API answer
+-- goes through here, so a row's cost matters (it was two passes with regexp_replace, twice as slow).
+create or replace function ps.api_key(p_column text) returns text
+    language sql immutable parallel safe
+    as $$ select lower(left(p_column, 1)) || substr(replace(initcap(replace(p_column, '_', ' ')), ' ', ''), 2) $$;
+comment on function ps.api_key(text) is 'A column name as the REST API spells it: snake_case to camelCase (address_line1 → addressLine1).';
 
 create or replace function ps.api(p jsonb) returns jsonb
-    language plpgsql immutable parallel safe
+    language sql immutable parallel safe
     as $$
-    begin
-        return (select coalesce(jsonb_object_agg(lower(left(key, 1)) || substr(key, 2), value), '{}'::jsonb)
-                from jsonb_each(ps.to_api(p)));
-    end $$;
+        select coalesce((select jsonb_object_agg(ps.api_key(key), value) from jsonb_each(p - 'pin_hash' - 'token_hash' - 'key_hash')),
+                        '{}'::jsonb)
+    $$;
 comment on function ps.api(jsonb) is 'A row as the REST API shows it: camelCase keys, no secret hashes.';

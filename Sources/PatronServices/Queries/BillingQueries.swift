@@ -51,9 +51,35 @@ public enum BillingQueries {
 
     /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance
     /// (and per currency, since a consortium administrator's page may mix libraries).
+    ///
+    /// The outstanding bills report's page is its next `limit` outstanding bills, read in order from an
+    /// index (the caller's library's, or for a consortium administrator every library's: one branch runs,
+    /// the other is cut at once), so a page costs the same wherever it starts. Orphaned bills are filtered
+    /// on what the view computes, so their pages read on from `afterBillId` until they have `limit`.
     public static func report(_ report: Report, afterBillId: Int64, limit: Int64) -> PostgresQuery {
+        switch report {
+        case .outstandingBills:
+            """
+            with page as (
+                select * from ps.outstanding_bills_report where bill_id in (
+                    (select bill_id from ps.bill where ps.current_institution_id() is not null and institution_id = ps.current_institution_id()
+                       and state = 'outstanding' and bill_id > \(afterBillId) order by bill_id limit \(limit))
+                    union all
+                    (select bill_id from ps.bill where ps.current_institution_id() is null and state = 'outstanding' and bill_id > \(afterBillId)
+                     order by bill_id limit \(limit))))
+            \(unescaped: pageAnswer(limit: limit))
+            """
+        case .orphanedBills:
+            """
+            with page as (select * from ps.orphaned_bills where bill_id > \(afterBillId) order by bill_id limit \(limit))
+            \(unescaped: pageAnswer(limit: limit))
+            """
+        }
+    }
+
+    /// The answer built from the page's rows (`limit` is an integer, written into the text as such).
+    static func pageAnswer(limit: Int64) -> String {
         """
-        with page as (select * from \(unescaped: report.rawValue) where bill_id > \(afterBillId) order by bill_id limit \(limit))
         select jsonb_build_object('bills', coalesce((select jsonb_agg(ps.api(to_jsonb(p)) order by p.bill_id) from page p), '[]'),
             'pageBalanceMinor', (select coalesce(sum(balance_minor), 0) from page),
             'pageBalanceByCurrency', (select coalesce(jsonb_object_agg(currency, minor), '{}')
