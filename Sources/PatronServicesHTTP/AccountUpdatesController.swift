@@ -50,8 +50,9 @@ struct AccountUpdatesController {
             if body.level == .branch, body.branchId == nil {
                 throw Problem.validation([.init(field: "branchId", code: "required", message: "Give the branch.")])
             }
+            let scope = body.level.scope(institution: body.institutionId, branch: body.branchId)
             return try await db.staffJSON(request, context, SettingsQueries.saveAccessOptions(level: body.level,
-                institution: body.institutionId, branch: body.branchId, options: try PostgresJSON(encoding: body.options)))
+                institution: scope.institution, branch: scope.branch, options: try PostgresJSON(encoding: body.options)))
         }
         for (method, add) in [(HTTPRequest.Method.put, true), (.delete, false)] {
             endpoints.on(method, "patron-access-options/patron-codes/:code", roles: StaffRole.admins) { request, context in

@@ -24,8 +24,9 @@ struct SettingsController {
         endpoints.on(.put, "settings", roles: StaffRole.admins) { request, context in
             let body = try await request.decodeJSON(SettingChange.self, context: context)
             let value = try body.value.map { try PostgresJSON(encoding: $0) }
+            let scope = body.level.scope(institution: body.institutionId, branch: body.branchId)
             return try await db.staffJSON(request, context, SettingsQueries.saveSetting(name: body.name, level: body.level,
-                institution: body.institutionId, branch: body.branchId, value: value))
+                institution: scope.institution, branch: scope.branch, value: value))
         }
     }
 }

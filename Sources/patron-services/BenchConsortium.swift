@@ -18,6 +18,8 @@ struct BenchConsortium {
         var fiveLoans: Int64
         var fiveHundredLoans: Int64
         var institution: Int64
+        /// The first library's ADULT patron type, for registrations.
+        var adultType: Int64
     }
 
     var activeLoans: Int { patrons * 2 }
@@ -130,12 +132,15 @@ struct BenchConsortium {
                    (select branch_id from ps.branch where code = 'L01-B1') as branch,
                    (select patron_id from ps.patron where barcode = 'BENCH-5') as five,
                    (select patron_id from ps.patron where barcode = 'BENCH-500') as five_hundred,
-                   (select institution_id from ps.library where code = 'L01') as institution
+                   (select institution_id from ps.library where code = 'L01') as institution,
+                   (select t.patron_type_id from ps.patron_type t join ps.library l using (institution_id)
+                    where l.code = 'L01' and t.code = 'ADULT') as adult_type
             from ps.patron p
             """).single()
         try await c.execute("commit")
         return Handles(patronRange: try row.decode("lo")...(try row.decode("hi")), branch: try row.decode("branch"),
-            fiveLoans: try row.decode("five"), fiveHundredLoans: try row.decode("five_hundred"), institution: try row.decode("institution"))
+            fiveLoans: try row.decode("five"), fiveHundredLoans: try row.decode("five_hundred"), institution: try row.decode("institution"),
+            adultType: try row.decode("adult_type"))
     }
 
     /// Row counts, to print beside the figures.

@@ -27,11 +27,16 @@ struct LoadRunner {
         let statements = TransactionOptions().prelude
             + [StaffQueries.authenticate(token: token, roles: StaffQueries.eligibilityRoles),
                StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
-        let script = "\\set pid \(patron)\n" + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eligibility-bench-\(getpid())")
+        return try pgbench(clients: clients, script: "\\set pid \(patron)\n"
+            + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined())
+    }
+
+    /// pgbench running a script (prepared statements, `clients` clients, `seconds`), with its per-transaction latencies.
+    func pgbench(clients: Int, script: String) throws -> LoadFigures {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-pgbench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let scriptPath = folder.appendingPathComponent("eligibility.sql").path
+        let scriptPath = folder.appendingPathComponent("script.sql").path
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let logPrefix = folder.appendingPathComponent("tx").path
         let output = try EmbeddedPostgres.runProcess(EmbeddedPostgres.binary("pgbench"), [
@@ -53,20 +58,24 @@ struct LoadRunner {
 
     /// wrk with `clients` keep-alive connections asking for the eligibility of patrons in `patrons`.
     func http(clients: Int, patrons: ClosedRange<Int64>) async throws -> LoadFigures {
+        try await http(clients: clients, script: """
+            local lo, hi = \(patrons.lowerBound), \(patrons.upperBound)
+            local headers = { ["Authorization"] = "Bearer \(token)" }
+            request = function()
+              return wrk.format("GET", "/staff/v1/patrons/" .. math.random(lo, hi) .. "/eligibility?branchId=\(branch)", headers)
+            end
+            """)
+    }
+
+    /// wrk with `clients` keep-alive connections running a Lua script against the service started here.
+    func http(clients: Int, script: String) async throws -> LoadFigures {
         let reader = serviceConfiguration
         let app = try await buildApplication(reader: reader)
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
         let service = Task { try await group.run() }
         defer { service.cancel() }
         try await waitForPort()
-        let script = """
-            local lo, hi = \(patrons.lowerBound), \(patrons.upperBound)
-            local headers = { ["Authorization"] = "Bearer \(token)" }
-            request = function()
-              return wrk.format("GET", "/staff/v1/patrons/" .. math.random(lo, hi) .. "/eligibility?branchId=\(branch)", headers)
-            end
-            """
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eligibility-\(getpid()).lua").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).lua").path
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         // One second first, not measured: the pool opens its connections and each session plans the
