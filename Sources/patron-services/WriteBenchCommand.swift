@@ -45,7 +45,8 @@ struct WriteBenchCommand: AsyncParsableCommand {
             let sql = try load.pgbench(clients: clients, script: script)
             let http = try await load.http(clients: clients, script: """
                 local counter = 0
-                local prefix = "W" .. math.random(1, 999999999) .. "-"
+                math.randomseed(os.time())
+                local prefix = "W" .. os.time() .. "-" .. math.random(1, 999999999) .. "-"
                 local headers = { ["Authorization"] = "Bearer \(bench.token)", ["Content-Type"] = "application/json" }
                 request = function()
                   counter = counter + 1

@@ -31,6 +31,7 @@ struct PoolProtectionTests {
             try await eventuallyTrue {
                 try await outside.query("""
                     select count(*) from pg_locks where locktype = 'advisory' and not granted
+                      and database = (select oid from pg_database where datname = current_database())
                     """).scalar(Int.self) == 1
             }
             let response = try await client.call(.get, "/staff/v1/libraries", token: admin)

@@ -55,8 +55,7 @@ create or replace function ps.save_patron(p_patron_id bigint, p jsonb) returns b
         select patron_type_id into v_type_id from ps.patron_type
             where patron_type_id = (p->>'patron_type_id')::bigint and institution_id = v_branch.institution_id and deleted_at is null;
         if v_type_id is null then v_errors := v_errors || 'patronTypeId:not_found'::text; end if;
-        if exists (select 1 from ps.patron x where lower(x.barcode) = lower(p->>'barcode') and x.patron_id is distinct from p_patron_id)
-           or exists (select 1 from ps.patron_barcodes_elsewhere(v_branch.institution_id, array[lower(p->>'barcode')])) then
+        if ps.patron_barcode_taken(p->>'barcode', p_patron_id) then
             raise exception using errcode = 'PS409', message = 'barcode_taken', detail = 'That barcode is already in use.', hint = 'barcode:taken';
         end if;
         if cardinality(v_errors) > 0 then

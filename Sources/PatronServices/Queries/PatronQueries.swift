@@ -46,7 +46,7 @@ public enum PatronQueries {
         """
         select coalesce(jsonb_agg(ps.patron_api(p.patron_id) order by p.last_name, p.first_name, p.patron_id), '[]') from (
             select * from ps.patron where deleted_at is null
-              and (\(barcode)::text is null or lower(barcode) = lower(\(barcode)))
+              and (\(barcode)::text is null or patron_id in (select ps.patrons_with_barcode(\(barcode))))
               and (\(name)::text is null or lower(last_name) like lower(\(name)) || '%')
             order by last_name, first_name, patron_id limit 200) p
         """
@@ -67,6 +67,6 @@ public enum PatronQueries {
 
     /// A patron of the caller's institution or of one sharing a circulation group with it.
     public static func circulationPatron(barcode: String) -> PostgresQuery {
-        "select ps.api(to_jsonb(c)) from ps.circulation_patron c where lower(c.barcode) = lower(\(barcode))"
+        "select ps.api(to_jsonb(c)) from ps.circulation_patron c where c.patron_id in (select ps.patrons_with_barcode(\(barcode)))"
     }
 }
