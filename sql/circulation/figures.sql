@@ -6,12 +6,14 @@
 -- Adds per-patron differences to the figures (parallel arrays, one element per patron), creating rows
 -- as needed. Existing rows are locked in patron order and updated; a patron's first row is inserted
 -- (its figures can only start positive). Not one upsert: PostgreSQL checks a row's constraints before it
--- finds the conflict, and a negative difference is a fine update but not a row.
+-- finds the conflict, and a negative difference is a fine update but not a row. PL/pgSQL, so its
+-- statements are planned once per session, not on every call: it runs in every checkout and payment.
 create or replace function ps.add_patron_circulation(p_patron_ids bigint[], p_open_loans integer[], p_loan_value bigint[],
     p_claimed_lost integer[], p_claimed_returned integer[], p_claimed_never_had integer[], p_posted bigint[], p_waived bigint[])
     returns void
-    language sql volatile security definer set search_path = ps, pg_temp
+    language plpgsql volatile security definer set search_path = ps, pg_temp
     as $$
+    begin
         with d as (
             select * from unnest(p_patron_ids, p_open_loans, p_loan_value, p_claimed_lost, p_claimed_returned, p_claimed_never_had,
                                  p_posted, p_waived)
@@ -46,48 +48,57 @@ create or replace function ps.add_patron_circulation(p_patron_ids bigint[], p_op
             claimed_returned = pc.claimed_returned + excluded.claimed_returned,
             claimed_never_had = pc.claimed_never_had + excluded.claimed_never_had,
             posted_balance_minor = pc.posted_balance_minor + excluded.posted_balance_minor,
-            waived_minor = pc.waived_minor + excluded.waived_minor
-    $$;
+            waived_minor = pc.waived_minor + excluded.waived_minor;
+    end $$;
 comment on function ps.add_patron_circulation(bigint[], integer[], bigint[], integer[], integer[], integer[], bigint[], bigint[]) is
     'Adds per-patron differences (parallel arrays) to ps.patron_circulation, creating rows as needed; only the figure triggers call it.';
 -- It writes as the owner: nobody but the triggers may call it.
 revoke execute on function ps.add_patron_circulation(bigint[], integer[], bigint[], integer[], integer[], integer[], bigint[], bigint[])
     from public, patron_app, patron_report;
 
--- The rows a statement changed, each with the sign of its contribution: new rows add, old rows take
--- away. A transition table exists only for the events that have it, so the text names only those.
-create or replace function ps.changed_rows_sql(p_op text) returns text
-    language sql immutable
-    as $$
-        select case p_op when 'INSERT' then 'select n.*, 1 as sign from new_rows n'
-                         when 'UPDATE' then 'select n.*, 1 as sign from new_rows n union all select o.*, -1 from old_rows o'
-                         else 'select o.*, -1 as sign from old_rows o' end
-    $$;
-comment on function ps.changed_rows_sql(text) is 'For the figure triggers: the query text of the changed rows with their signs, for an INSERT, UPDATE or DELETE.';
-
-create or replace function ps.loan_figures_changed() returns trigger
-    language plpgsql security definer set search_path = ps, pg_temp
+-- Applies changed loan rows (parallel arrays: patron, item, state, +1 for a new row and -1 for an old
+-- one), aggregated per patron before anything is written: a bulk statement of a million loans becomes
+-- one element per patron.
+create or replace function ps.apply_loan_changes(p_patrons bigint[], p_items bigint[], p_states text[], p_signs integer[]) returns void
+    language plpgsql volatile security definer set search_path = ps, pg_temp
     as $$
     declare
         d record;
     begin
-        -- Aggregated per patron before anything is passed on: a bulk statement of a million loans
-        -- becomes one element per patron.
-        execute format($q$
-            select array_agg(patron_id order by patron_id) as ids, array_agg(open_loans order by patron_id) as open_loans,
-                   array_agg(loan_value order by patron_id) as loan_value, array_agg(lost order by patron_id) as lost,
-                   array_agg(returned order by patron_id) as returned, array_agg(never_had order by patron_id) as never_had,
-                   array_agg(0::bigint) as zero_money
-            from (select c.patron_id, sum(c.sign * (c.state <> 'returned')::int)::int as open_loans,
-                         sum(c.sign * case when c.state = 'active' then coalesce(i.cost_minor, 0) else 0 end)::bigint as loan_value,
-                         sum(c.sign * (c.state = 'claimed_lost')::int)::int as lost,
-                         sum(c.sign * (c.state = 'claimed_returned')::int)::int as returned,
-                         sum(c.sign * (c.state = 'claimed_never_had')::int)::int as never_had
-                  from (%s) c join ps.item i on i.item_id = c.item_id
-                  group by c.patron_id) x
-            $q$, ps.changed_rows_sql(tg_op)) into d;
+        select array_agg(patron_id order by patron_id) as ids, array_agg(open_loans order by patron_id) as open_loans,
+               array_agg(loan_value order by patron_id) as loan_value, array_agg(lost order by patron_id) as lost,
+               array_agg(returned order by patron_id) as returned, array_agg(never_had order by patron_id) as never_had,
+               array_agg(0::bigint) as zero_money
+        into d
+        from (select c.patron_id, sum(c.sign * (c.state <> 'returned')::int)::int as open_loans,
+                     sum(c.sign * case when c.state = 'active' then coalesce(i.cost_minor, 0) else 0 end)::bigint as loan_value,
+                     sum(c.sign * (c.state = 'claimed_lost')::int)::int as lost,
+                     sum(c.sign * (c.state = 'claimed_returned')::int)::int as returned,
+                     sum(c.sign * (c.state = 'claimed_never_had')::int)::int as never_had
+              from unnest(p_patrons, p_items, p_states, p_signs) as c (patron_id, item_id, state, sign)
+              join item i on i.item_id = c.item_id
+              group by c.patron_id) x;
         if d.ids is not null then
             perform ps.add_patron_circulation(d.ids, d.open_loans, d.loan_value, d.lost, d.returned, d.never_had, d.zero_money, d.zero_money);
+        end if;
+    end $$;
+comment on function ps.apply_loan_changes(bigint[], bigint[], text[], integer[]) is
+    'Turns changed loan rows into per-patron figure differences (open loans, value on loan, claims) and adds them; only the loan trigger calls it.';
+revoke execute on function ps.apply_loan_changes(bigint[], bigint[], text[], integer[]) from public, patron_app, patron_report;
+
+-- A transition table exists only for the events that have it: each branch names its own, and PL/pgSQL
+-- plans a branch's statement only when it runs.
+create or replace function ps.loan_figures_changed() returns trigger
+    language plpgsql security definer set search_path = ps, pg_temp
+    as $$
+    begin
+        if tg_op = 'INSERT' then
+            perform ps.apply_loan_changes(array_agg(patron_id), array_agg(item_id), array_agg(state), array_agg(1)) from new_rows;
+        elsif tg_op = 'UPDATE' then
+            perform ps.apply_loan_changes(array_agg(patron_id), array_agg(item_id), array_agg(state), array_agg(sign))
+            from (select patron_id, item_id, state, 1 as sign from new_rows union all select patron_id, item_id, state, -1 from old_rows) c;
+        else
+            perform ps.apply_loan_changes(array_agg(patron_id), array_agg(item_id), array_agg(state), array_agg(-1)) from old_rows;
         end if;
         return null;
     end $$;
@@ -124,24 +135,48 @@ comment on function ps.item_cost_figures_changed() is 'Statement trigger on ps.i
 create trigger item_cost_figures_updated after update on ps.item referencing old table as old_rows new table as new_rows
     for each statement execute function ps.item_cost_figures_changed();
 
-create or replace function ps.bill_figures_changed() returns trigger
-    language plpgsql security definer set search_path = ps, pg_temp
+-- What a bill counts toward its patron's posted balance: its balance while outstanding and posted.
+create or replace function ps.bill_posted_balance(p_state text, p_posted_at timestamptz, p_amount bigint, p_paid bigint, p_waived bigint)
+    returns bigint
+    language sql immutable parallel safe
+    as $$ select case when p_state = 'outstanding' and p_posted_at is not null then p_amount - p_paid - p_waived else 0 end $$;
+comment on function ps.bill_posted_balance(text, timestamptz, bigint, bigint, bigint) is
+    'The part of a bill that counts toward the posted balance: amount less paid and waived while outstanding and posted, else 0.';
+
+-- Applies changed bill rows (parallel arrays: patron, signed posted balance, signed waived amount).
+create or replace function ps.apply_bill_changes(p_patrons bigint[], p_posted bigint[], p_waived bigint[]) returns void
+    language plpgsql volatile security definer set search_path = ps, pg_temp
     as $$
     declare
         d record;
     begin
-        -- What each bill row counts: its posted outstanding balance and its waived amount.
-        execute format($q$
-            select array_agg(patron_id order by patron_id) as ids, array_agg(posted order by patron_id) as posted,
-                   array_agg(waived order by patron_id) as waived, array_agg(0) as zero
-            from (select c.patron_id,
-                         sum(c.sign * case when c.state = 'outstanding' and c.posted_at is not null
-                                           then c.amount_minor - c.paid_minor - c.waived_minor else 0 end)::bigint as posted,
-                         sum(c.sign * c.waived_minor)::bigint as waived
-                  from (%s) c group by c.patron_id) x
-            $q$, ps.changed_rows_sql(tg_op)) into d;
+        select array_agg(patron_id order by patron_id) as ids, array_agg(posted order by patron_id) as posted,
+               array_agg(waived order by patron_id) as waived, array_agg(0) as zero, array_agg(0::bigint) as zero_money
+        into d
+        from (select c.patron_id, sum(c.posted)::bigint as posted, sum(c.waived)::bigint as waived
+              from unnest(p_patrons, p_posted, p_waived) as c (patron_id, posted, waived) group by c.patron_id) x;
         if d.ids is not null then
-            perform ps.add_patron_circulation(d.ids, d.zero, d.zero::bigint[], d.zero, d.zero, d.zero, d.posted, d.waived);
+            perform ps.add_patron_circulation(d.ids, d.zero, d.zero_money, d.zero, d.zero, d.zero, d.posted, d.waived);
+        end if;
+    end $$;
+comment on function ps.apply_bill_changes(bigint[], bigint[], bigint[]) is
+    'Turns changed bill rows into per-patron differences of the posted balance and the waived total and adds them; only the bill trigger calls it.';
+revoke execute on function ps.apply_bill_changes(bigint[], bigint[], bigint[]) from public, patron_app, patron_report;
+
+create or replace function ps.bill_figures_changed() returns trigger
+    language plpgsql security definer set search_path = ps, pg_temp
+    as $$
+    begin
+        if tg_op = 'INSERT' then
+            perform ps.apply_bill_changes(array_agg(patron_id),
+                array_agg(ps.bill_posted_balance(state, posted_at, amount_minor, paid_minor, waived_minor)), array_agg(waived_minor)) from new_rows;
+        elsif tg_op = 'UPDATE' then
+            perform ps.apply_bill_changes(array_agg(patron_id), array_agg(sign * ps.bill_posted_balance(state, posted_at, amount_minor, paid_minor, waived_minor)),
+                array_agg(sign * waived_minor))
+            from (select n.*, 1 as sign from new_rows n union all select o.*, -1 from old_rows o) c;
+        else
+            perform ps.apply_bill_changes(array_agg(patron_id),
+                array_agg(-ps.bill_posted_balance(state, posted_at, amount_minor, paid_minor, waived_minor)), array_agg(-waived_minor)) from old_rows;
         end if;
         return null;
     end $$;
@@ -170,7 +205,7 @@ create or replace view ps.patron_circulation_drift with (security_invoker = true
                    from ps.loan l join ps.item i on i.item_id = l.item_id where l.state <> 'returned' group by l.patron_id) l
                on l.patron_id = p.patron_id
         left join (select patron_id,
-                          sum(case when state = 'outstanding' and posted_at is not null then amount_minor - paid_minor - waived_minor else 0 end) as posted,
+                          sum(ps.bill_posted_balance(state, posted_at, amount_minor, paid_minor, waived_minor)) as posted,
                           sum(waived_minor) as waived
                    from ps.bill group by patron_id) b on b.patron_id = p.patron_id)
     select r.patron_id, r.open_loans, r.loan_value_minor, r.claimed_lost, r.claimed_returned, r.claimed_never_had,
