@@ -14,6 +14,24 @@ create or replace function ps.add_patron_circulation(p_patron_ids bigint[], p_op
     language plpgsql volatile security definer set search_path = ps, pg_temp
     as $$
     begin
+        -- One patron with a row already (a checkout, a check-in, a payment): one indexed update. The
+        -- general statement below costs about 0.4 ms more, in every such transaction.
+        if cardinality(p_patron_ids) = 1 then
+            -- A renewal changes no figure: nothing to write.
+            if (p_open_loans[1], p_loan_value[1], p_claimed_lost[1], p_claimed_returned[1], p_claimed_never_had[1], p_posted[1], p_waived[1])
+               = (0, 0, 0, 0, 0, 0, 0) then
+                return;
+            end if;
+            update patron_circulation set
+                open_loans = open_loans + p_open_loans[1], loan_value_minor = loan_value_minor + p_loan_value[1],
+                claimed_lost = claimed_lost + p_claimed_lost[1], claimed_returned = claimed_returned + p_claimed_returned[1],
+                claimed_never_had = claimed_never_had + p_claimed_never_had[1], posted_balance_minor = posted_balance_minor + p_posted[1],
+                waived_minor = waived_minor + p_waived[1]
+            where patron_id = p_patron_ids[1];
+            if found then
+                return;
+            end if;
+        end if;
         with d as (
             select * from unnest(p_patron_ids, p_open_loans, p_loan_value, p_claimed_lost, p_claimed_returned, p_claimed_never_had,
                                  p_posted, p_waived)
