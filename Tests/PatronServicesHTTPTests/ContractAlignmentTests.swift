@@ -173,4 +173,34 @@ struct ContractAlignmentTests {
             }
         }
     }
+
+    @Test("the staff search finds patrons by the start of the last name and by barcode in any case, a % in the text is a character, and another library's patrons stay hidden")
+    func patronSearch() async throws {
+        let fixture = try await DemoFixture.make()
+        let (rpl, ldl) = (fixture.institutions["RPL"]!, fixture.institutions["LDL"]!)
+        let (mine, theirs) = try await fixture.asAdmin { connection -> (Int64, Int64) in
+            func add(_ institution: Int64, _ barcode: String) async throws -> Int64 {
+                try await connection.query("""
+                    insert into ps.patron (institution_id, barcode, registered_branch_id, patron_type_id, first_name, last_name)
+                    select b.institution_id, \(barcode), b.branch_id, t.patron_type_id, 'Quentin', 'Quarrington'
+                    from ps.branch b join ps.patron_type t using (institution_id) where b.institution_id = \(institution) limit 1
+                    returning patron_id
+                    """).scalar(Int64.self)
+            }
+            return (try await add(rpl, "SEARCH-RPL-1"), try await add(ldl, "SEARCH-LDL-1"))
+        }
+        let staff = fixture.tokens["RPL/circulation_staff"]!
+        try await withApp(database: fixture.database) { client async throws in
+            func ids(_ query: String, _ token: String) async throws -> [Int64] {
+                let response = try await client.call(.get, "/staff/v1/patrons?" + query, token: token)
+                #expect(response.status == .ok)
+                return response.array.compactMap { ($0["patronId"] as? Int).map(Int64.init) }
+            }
+            #expect(try await ids("name=qUARRING", staff) == [mine], "a prefix of the last name, any case, this library only")
+            #expect(try await ids("name=Quarr%25", staff).isEmpty, "% is a character, not a pattern")
+            #expect(try await ids("barcode=search-rpl-1", staff) == [mine])
+            #expect(try await ids("barcode=SEARCH-LDL-1", staff).isEmpty, "another library's patron is not found")
+            #expect(Set(try await ids("name=quarrington", fixture.tokens["consortium_admin"]!)) == [mine, theirs])
+        }
+    }
 }

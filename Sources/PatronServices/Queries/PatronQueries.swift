@@ -47,7 +47,7 @@ public enum PatronQueries {
         select coalesce(jsonb_agg(ps.patron_api(p.patron_id) order by p.last_name, p.first_name, p.patron_id), '[]') from (
             select * from ps.patron where deleted_at is null
               and (\(barcode)::text is null or patron_id in (select ps.patrons_with_barcode(\(barcode))))
-              and (\(name)::text is null or lower(last_name) like lower(\(name)) || '%')
+              and (\(name)::text is null or patron_id in (select ps.patrons_named(\(name))))
             order by last_name, first_name, patron_id limit 200) p
         """
     }

@@ -1,0 +1,19 @@
+-- The patrons whose last name starts with a text (any case; the text is a plain prefix, not a pattern),
+-- for the staff search. As the owner the (institution_id, lower(last_name)) index serves a library's
+-- search with a range; under row-level security lower() would keep it from the index and every patron
+-- would be read. A consortium administrator's search covers every library. The caller's query keeps
+-- the ones its row-level security lets it see.
+create or replace function ps.patrons_named(p_prefix text) returns setof bigint
+    language sql stable security definer set search_path = ps, pg_temp
+    as $$
+        select p.patron_id from patron p
+        where p.institution_id = ps.current_institution_id()
+          and lower(p.last_name) >= lower(p_prefix) and lower(p.last_name) < lower(p_prefix) || chr(1114111)
+          and starts_with(lower(p.last_name), lower(p_prefix))
+        union all
+        select p.patron_id from patron p
+        where ps.current_institution_id() is null and ps.is_consortium_admin() and starts_with(lower(p.last_name), lower(p_prefix))
+    $$;
+comment on function ps.patrons_named(text) is
+    'Ids of the patrons of the caller''s library (every library''s for a consortium administrator) whose last name starts with the text, any case; callers filter them through their own row-level security.';
+revoke execute on function ps.patrons_named(text) from public, patron_report;
