@@ -67,14 +67,21 @@ struct LoadRunner {
             """)
     }
 
-    /// wrk with `clients` keep-alive connections running a Lua script against the service started here.
-    func http(clients: Int, script: String) async throws -> LoadFigures {
-        let reader = serviceConfiguration
-        let app = try await buildApplication(reader: reader)
+    /// Runs `body` while the service, configured as it ships, serves on `port` in this process.
+    func withService<T>(_ body: () async throws -> T) async throws -> T {
+        let app = try await buildApplication(reader: serviceConfiguration)
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
         let service = Task { try await group.run() }
         defer { service.cancel() }
         try await waitForPort()
+        let result = try await body()
+        await group.triggerGracefulShutdown()
+        _ = try? await service.value
+        return result
+    }
+
+    /// wrk with `clients` keep-alive connections running a Lua script against the service started here.
+    func http(clients: Int, script: String) async throws -> LoadFigures {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).lua").path
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -86,10 +93,10 @@ struct LoadRunner {
                 "http://127.0.0.1:\(port)",
             ])
         }
-        _ = try run(1)
-        let output = try run(seconds)
-        await group.triggerGracefulShutdown()
-        _ = try? await service.value
+        let output = try await withService {
+            _ = try run(1)
+            return try run(seconds)
+        }
         return try LoadFigures.wrk(output)
     }
 

@@ -1,12 +1,8 @@
 import ArgumentParser
-import Configuration
 import Foundation
-import Hummingbird
 import Logging
 import PatronServices
-import PatronServicesHTTP
 import Postgres
-import ServiceLifecycle
 
 /// `bench report`: every page of the Outstanding Fees and Bills report through the API (keyset pages,
 /// one kept-alive connection, curl) against the same rows read by psql in one statement, on a generated
@@ -45,16 +41,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let afters: [Int64?] = [nil] + stride(from: limit - 1, to: ids.count, by: limit).map { ids[$0] }
         say("report reader of one library: \(ids.count) outstanding bills, \(afters.count) pages of \(limit)")
 
-        let reader = ConfigReader(providers: [InMemoryProvider(values: [
-            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
-            "database.url": .init(.string("host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(bench.database)"),
-                isSecret: true),
-        ])])
-        let app = try await buildApplication(reader: reader)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let service = Task { try await group.run() }
-        defer { service.cancel() }
-        try await LoadRunner(wrk: "", cluster: cluster, database: bench.database, token: "", port: port, seconds: 0, branch: 0).waitForPort()
+        let load = LoadRunner(wrk: "", cluster: cluster, database: bench.database, token: bench.token, port: port, seconds: 0, branch: 0)
 
         // curl fetches every page over one kept-alive connection and writes each one's status and time.
         let config = "header = \"Authorization: Bearer \(bench.token)\"\nwrite-out = \"%{http_code} %{time_total}\\n\"\n"
@@ -68,19 +55,19 @@ struct ReportBenchCommand: AsyncParsableCommand {
 
         var apiTimes: [Duration] = [], psqlTimes: [Duration] = [], pageTimes: [[Double]] = []
         var failed = 0
-        for _ in 0..<rounds {
-            var began = ContinuousClock.now
-            _ = try psql("\(prelude)\n\\copy (select * from ps.outstanding_bills_report where institution_id = \(bench.handles.institution) order by bill_id) to '/dev/null'\ncommit;")
-            psqlTimes.append(ContinuousClock.now - began)
-            began = ContinuousClock.now
-            let lines = try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]).split(separator: "\n")
-            apiTimes.append(ContinuousClock.now - began)
-            let pages = lines.map { $0.split(separator: " ") }
-            failed += pages.filter { $0.first != "200" }.count
-            pageTimes.append(pages.compactMap { $0.count == 2 ? Double($0[1]) : nil })
+        try await load.withService {
+            for _ in 0..<rounds {
+                var began = ContinuousClock.now
+                _ = try psql("\(prelude)\n\\copy (select * from ps.outstanding_bills_report where institution_id = \(bench.handles.institution) order by bill_id) to '/dev/null'\ncommit;")
+                psqlTimes.append(ContinuousClock.now - began)
+                began = ContinuousClock.now
+                let lines = try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]).split(separator: "\n")
+                apiTimes.append(ContinuousClock.now - began)
+                let pages = lines.map { $0.split(separator: " ") }
+                failed += pages.filter { $0.first != "200" }.count
+                pageTimes.append(pages.compactMap { $0.count == 2 ? Double($0[1]) : nil })
+            }
         }
-        await group.triggerGracefulShutdown()
-        _ = try? await service.value
         func median(_ values: [Duration]) -> Double {
             let sorted = values.sorted()
             let d = sorted[sorted.count / 2].components

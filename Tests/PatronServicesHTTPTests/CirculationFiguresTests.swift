@@ -37,7 +37,7 @@ struct CirculationFiguresTests {
             for n in 0..<12 {
                 let response = try await client.call(.post, "/staff/v1/items", token: supervisor,
                     json: #"{"barcode": "FIG-\#(n)", "branchId": \#(branch), "costMinor": \#(n % 4 == 0 ? "null" : String(100 * n))}"#)
-                items.append(try #require(response.object["itemId"] as? Int).int64)
+                items.append(Int64(try #require(response.object["itemId"] as? Int)))
             }
             let conditions = #"["max_items_overdue", "max_days_overdue", "max_claimed_lost", "max_claimed_returned", "max_claimed_never_had", "max_loan_value", "max_outstanding_billed", "max_amount_waived", "suspended", "verify_patron_block", "membership"]"#
             var applied = 0
@@ -110,8 +110,4 @@ struct CirculationFiguresTests {
         }
         #expect(drift == 1)
     }
-}
-
-extension Int {
-    var int64: Int64 { Int64(self) }
 }

@@ -28,7 +28,7 @@ struct PoolProtectionTests {
                 try await client.execute(uri: "/staff/v1/imports?kind=patrons&dryRun=true", method: .post,
                     headers: [.authorization: "Bearer \(admin)", .contentType: "text/csv"], body: ByteBuffer(string: "barcode\nX-1\n"))
             }
-            try await eventuallyTrue {
+            try await eventually(seconds: 60) {
                 try await outside.query("""
                     select count(*) from pg_locks where locktype = 'advisory' and not granted
                       and database = (select oid from pg_database where datname = current_database())
@@ -43,13 +43,5 @@ struct PoolProtectionTests {
             #expect(try await client.call(.get, "/staff/v1/libraries", token: admin).status == .ok)
         }
         await outside.close()
-    }
-
-    func eventuallyTrue(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { Issue.record("condition never held"); return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

@@ -23,15 +23,3 @@ func expectPostgresError(_ body: () async throws -> Void, sourceLocation: Source
     }
 }
 
-/// Waits for a state, not for time: polls `condition` (a millisecond apart) until it holds, and records
-/// an issue if it has not after 10 s, far longer than any state here takes to be reached.
-func eventually(_ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while try await !condition() {
-        if ContinuousClock.now > deadline {
-            Issue.record("condition not reached within 10 s", sourceLocation: sourceLocation)
-            return
-        }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}
