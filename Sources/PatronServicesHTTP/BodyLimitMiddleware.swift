@@ -8,6 +8,11 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 §6.3):
+        // nothing to limit or collect, and most requests (every GET) are such.
+        if request.headers[.contentLength] == nil && request.headers[.transferEncoding] == nil {
+            return try await next(request, context)
+        }
         let limit = routes.bodyLimit(request.method, request.uri.path) ?? self.limit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge)
