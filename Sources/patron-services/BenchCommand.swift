@@ -6,7 +6,7 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures (not tests).",
-        subcommands: [PoolBenchCommand.self, EligibilityBenchCommand.self, ReportBenchCommand.self, WriteBenchCommand.self, NoticesBenchCommand.self, ImportBenchCommand.self], defaultSubcommand: PoolBenchCommand.self)
+        subcommands: [PoolBenchCommand.self, EligibilityBenchCommand.self, PACBenchCommand.self, ReportBenchCommand.self, WriteBenchCommand.self, NoticesBenchCommand.self, ImportBenchCommand.self], defaultSubcommand: PoolBenchCommand.self)
 }
 
 /// Writes a line straight to standard output (unbuffered, so progress shows through pipes).

@@ -22,11 +22,11 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
     @Option(help: "Loopback port for the service under load.") var port: Int = 18089
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
     @Option(help: "Interleaved pgbench/HTTP rounds per client count (medians are reported).") var rounds: Int = 1
+    @Flag(inversion: .prefixedNo, help: "Also send requests at half of the best throughput (needs 1 in --clients).") var openLoop = true
+    @Option(help: "Connections of the open-loop generator.") var openLoopConnections = 32
 
     func run() async throws {
-        guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw ValidationError("wrk drives the HTTP load: apt-get install -y wrk")
-        }
+        let wrk = try LoadRunner.wrkPath()
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "circulation_staff", logger: logger)
@@ -45,6 +45,7 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
             limitClients.map(String.init).joined(separator: ", "), limit.figures.perSecond))
         say("\(rounds) interleaved round(s) of \(seconds) s per line; medians; ratio = HTTP ÷ pgbench at the same count, and ÷ the limit")
         say("clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed   ratio  ÷limit")
+        var measured: [(clients: Int, http: LoadFigures)] = []
         for count in clients {
             var sql: [LoadFigures] = [], http: [LoadFigures] = []
             for _ in 0..<rounds {
@@ -52,9 +53,19 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
                 http.append(try await load.http(clients: count, patrons: handles.patronRange))
             }
             let (s, h) = (LoadFigures.median(sql), LoadFigures.median(http))
+            measured.append((count, h))
             say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f  %6d   %5.2f  %5.2f", count, s.perSecond, s.p50Microseconds,
                 s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.failed, h.perSecond / s.perSecond,
                 h.perSecond / limit.figures.perSecond))
+        }
+        if openLoop, let unloaded = measured.min(by: { $0.clients < $1.clients }), unloaded.clients == 1 {
+            let (token, branch, patrons) = (token, handles.branch, handles.patronRange)
+            try await load.reportOpenLoop(path: "eligibility", saturation: measured.map(\.http.perSecond).max()!,
+                unloadedP50: unloaded.http.p50Microseconds, connections: openLoopConnections,
+                pgbenchAtRate: { try load.pgbench(clients: service.poolSize, patron: randomPatron, rate: $0) }) { _ in
+                BenchHTTPConnection.request("GET", "/staff/v1/patrons/\(Int64.random(in: patrons))/eligibility?branchId=\(branch)",
+                    headers: [("Authorization", "Bearer \(token)")])
+            }
         }
         say("")
         say("one patron, 1 client       pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs")

@@ -7,6 +7,8 @@ struct LoadFigures: Sendable {
     var perSecond: Double
     var p50Microseconds: Double
     var p99Microseconds: Double
+    /// Read from pgbench's transaction log only; wrk's report stops at 99%.
+    var p999Microseconds: Double = .nan
     /// Requests that failed: timed out, errored on the socket, or answered other than 2xx. Counted and
     /// reported beside the figures, never a reason to throw the run away.
     var failed: Int = 0
@@ -67,7 +69,9 @@ struct LoadFigures: Sendable {
         }
         latencies.sort()
         guard !latencies.isEmpty else { throw ValidationError("pgbench wrote no transaction log") }
+        // With --rate the logged time runs from the transaction's scheduled start: it includes the lag.
         return LoadFigures(perSecond: tps, p50Microseconds: latencies[latencies.count / 2],
-            p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+            p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            p999Microseconds: latencies[min(latencies.count - 1, latencies.count * 999 / 1000)])
     }
 }

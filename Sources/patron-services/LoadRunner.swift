@@ -20,19 +20,28 @@ struct LoadRunner {
     let seconds: Int
     let branch: Int64
 
+    /// wrk, which drives the closed-loop HTTP load.
+    static func wrkPath() throws -> String {
+        guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw ValidationError("wrk drives the HTTP load: apt-get install -y wrk")
+        }
+        return wrk
+    }
+
     /// pgbench running exactly what the service sends for one eligibility request. `patron` is a
     /// pgbench expression for the patron id.
-    func pgbench(clients: Int, patron: String) throws -> LoadFigures {
+    func pgbench(clients: Int, patron: String, rate: Double? = nil) throws -> LoadFigures {
         let patronMarker: Int64 = -7_777_777
         let statements = TransactionOptions().prelude
             + [StaffQueries.authenticate(token: token, roles: StaffQueries.eligibilityRoles),
                StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
-        return try pgbench(clients: clients, script: "\\set pid \(patron)\n"
+        return try pgbench(clients: clients, rate: rate, script: "\\set pid \(patron)\n"
             + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined())
     }
 
-    /// pgbench running a script (prepared statements, `clients` clients, `seconds`), with its per-transaction latencies.
-    func pgbench(clients: Int, script: String) throws -> LoadFigures {
+    /// pgbench running a script (prepared statements, `clients` clients, `seconds`), with its per-transaction
+    /// latencies; at a fixed `rate` (transactions a second, pgbench's open loop) when one is given.
+    func pgbench(clients: Int, rate: Double? = nil, script: String) throws -> LoadFigures {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-pgbench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -42,7 +51,7 @@ struct LoadRunner {
         let output = try EmbeddedPostgres.runProcess(EmbeddedPostgres.binary("pgbench"), [
             "-n", "-M", "prepared", "-c", String(clients), "-j", String(min(clients, 2)), "-T", String(seconds), "-f", scriptPath,
             "-l", "--log-prefix=\(logPrefix)", "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "patron_app", database,
-        ])
+        ] + (rate.map { ["-R", String(Int($0))] } ?? []))
         return try LoadFigures.pgbench(output, logPrefix: logPrefix)
     }
 
@@ -87,17 +96,40 @@ struct LoadRunner {
         defer { try? FileManager.default.removeItem(atPath: path) }
         // One second first, not measured: the pool opens its connections and each session plans the
         // statements, which pgbench does before its clock starts (connecting) or within a few transactions.
-        func run(_ duration: Int) throws -> String {
+        let (wrk, port, seconds) = (wrk, port, seconds)
+        let run = { @Sendable (duration: Int) throws -> String in
             try EmbeddedPostgres.runProcess(wrk, [
                 "-t", String(min(clients, 2)), "-c", String(clients), "-d", "\(duration)s", "--timeout", "10s", "--latency", "-s", path,
                 "http://127.0.0.1:\(port)",
             ])
         }
         let output = try await withService {
-            _ = try run(1)
-            return try run(seconds)
+            try await Self.offThePool {
+                _ = try run(1)
+                return try run(seconds)
+            }
         }
         return try LoadFigures.wrk(output)
+    }
+
+    /// The open-loop generator against the service started here: `rate` requests a second over
+    /// `connections` connections for the run's seconds, after one unmeasured second at the same rate.
+    func openLoop(rate: Double, connections: Int, request: @escaping @Sendable (Int) -> [UInt8]) async throws -> OpenLoopGenerator.Figures {
+        let (port, seconds) = (port, seconds)
+        return try await withService {
+            try await Self.offThePool {
+                _ = try OpenLoopGenerator(port: port, connections: connections, rate: rate, seconds: 1, request: request).run()
+                return try OpenLoopGenerator(port: port, connections: connections, rate: rate, seconds: Double(seconds), request: request).run()
+            }
+        }
+    }
+
+    /// Runs blocking `work` (a child process, the open-loop threads) on a thread of its own: the service
+    /// in this process keeps all of Swift's cooperative threads while it is measured, as it would alone.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     /// The statement as SQL text: each parameter becomes its replacement or a quoted literal.
@@ -112,16 +144,7 @@ struct LoadRunner {
 
     func waitForPort() async throws {
         for _ in 0..<400 {
-            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            Glibc.close(socket)
-            if connected == 0 { return }
+            if (try? BenchHTTPConnection(port: port)) != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ValidationError("the service did not start on port \(port)")

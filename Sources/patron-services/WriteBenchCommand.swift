@@ -18,9 +18,7 @@ struct WriteBenchCommand: AsyncParsableCommand {
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
 
     func run() async throws {
-        guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw ValidationError("wrk drives the HTTP load: apt-get install -y wrk")
-        }
+        let wrk = try LoadRunner.wrkPath()
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         var perRequest: [(size: Int, sql: Double, http: Double)] = []

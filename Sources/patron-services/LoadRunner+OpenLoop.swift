@@ -1,0 +1,24 @@
+import Foundation
+
+extension LoadRunner {
+    /// Runs the open loop at half of `saturation` (the best HTTP throughput measured in this run) and
+    /// prints its line: the goal is a p99 at most 4× the p50 of one unloaded client (`unloadedP50`).
+    /// pgbench runs `pgbenchAtRate` beside it: the same statements at the same rate, with as many clients
+    /// as the service has connections to PostgreSQL (its pool), so both put the same backends to work.
+    func reportOpenLoop(path: String, saturation: Double, unloadedP50: Double, connections: Int,
+                        pgbenchAtRate: (Double) throws -> LoadFigures, request: @escaping @Sendable (Int) -> [UInt8]) async throws {
+        let rate = (saturation / 2).rounded()
+        let sql = try pgbenchAtRate(rate)
+        let figures = try await openLoop(rate: rate, connections: connections, request: request)
+        say("")
+        say(String(format: "open loop, %@: %.0f req/s (half of the best HTTP throughput above, %.0f) over %d connections, for %d s;",
+            path, rate, saturation, connections, seconds))
+        say("latency from each request's scheduled send time; goal: p99 at most 4× the unloaded p50 (%.0f µs)".replacingOccurrences(
+            of: "%.0f", with: String(format: "%.0f", unloadedP50)))
+        say("            rate/s  answered/s  failed  p50 µs  p99 µs  p99.9 µs  p99 ÷ unloaded p50")
+        say(String(format: "pgbench -R  %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", rate, sql.perSecond, sql.failed,
+            sql.p50Microseconds, sql.p99Microseconds, sql.p999Microseconds, sql.p99Microseconds / unloadedP50))
+        say(String(format: "HTTP        %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", rate, figures.perSecond, figures.failed,
+            figures.p50Microseconds, figures.p99Microseconds, figures.p999Microseconds, figures.p99Microseconds / unloadedP50))
+    }
+}
