@@ -61,7 +61,8 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 _ = try psql("\(prelude)\n\\copy (select * from ps.outstanding_bills_report where institution_id = \(bench.handles.institution) order by bill_id) to '/dev/null'\ncommit;")
                 psqlTimes.append(ContinuousClock.now - began)
                 began = ContinuousClock.now
-                let lines = try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]).split(separator: "\n")
+                let lines = try await LoadRunner.offThePool { try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]) }
+                    .split(separator: "\n")
                 apiTimes.append(ContinuousClock.now - began)
                 let pages = lines.map { $0.split(separator: " ") }
                 failed += pages.filter { $0.first != "200" }.count
