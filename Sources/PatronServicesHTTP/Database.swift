@@ -11,7 +11,7 @@ struct Database: Sendable {
 
     /// The bearer token, or 401 before touching the database.
     static func bearerToken(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+        guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ",
             case let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), !token.isEmpty, token.count <= 200
         else {
             throw Problem(.unauthorized, code: "unauthenticated", detail: "Send Authorization: Bearer <staff token>.",

@@ -14,12 +14,17 @@ public protocol PostgresEncodable: Sendable {
 extension PostgresEncodable {
     public var postgresArrayElement: String {
         guard let text = postgresText else { return "NULL" }
-        var quoted = "\""
-        for character in text {
-            if character == "\"" || character == "\\" { quoted.append("\\") }
-            quoted.append(character)
+        // By scalar, not by Character: both escaped characters are ASCII, and grapheme breaking was a
+        // few percent of a request's CPU (the roles of every staff request are an array).
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + text + "\"" }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { quoted.append("\\") }
+            quoted.append(scalar)
         }
-        return quoted + "\""
+        quoted.append("\"")
+        return String(quoted)
     }
 }
 
