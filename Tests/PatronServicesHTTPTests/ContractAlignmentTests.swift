@@ -136,7 +136,7 @@ struct ContractAlignmentTests {
         }
     }
 
-    @Test("the outstanding bills report pages by bill id: following nextAfterBillId visits each of the library's outstanding bills once, in order, and a consortium administrator's pages every library's")
+    @Test("the outstanding bills report pages by bill id: following nextAfterBillId visits each of the library's outstanding bills once, in order, and a consortium administrator's pages every library's; each bill is its row of ps.outstanding_bills_report with every column in camelCase")
     func keysetPages() async throws {
         let fixture = try await DemoFixture.make()
         let (rpl, ldl) = (fixture.institutions["RPL"]!, fixture.institutions["LDL"]!)
@@ -155,7 +155,14 @@ struct ContractAlignmentTests {
                 .rows.map { try $0.decode("bill_id", as: Int64.self) }
             return (library, all)
         }
+        // The page names its keys itself (cheaper than renaming each row's): they must stay the view's columns.
+        let rows = try await fixture.asAdmin { connection in
+            try await connection.query("select bill_id, ps.api(to_jsonb(r))::text as api from ps.outstanding_bills_report r")
+                .rows.map { (try $0.decode("bill_id", as: Int64.self), try $0.decode("api", as: String.self)) }
+        }
+        #expect(rows.count == expected.all.count)
         try await withApp(database: fixture.database) { client async throws in
+            var answered: [Int64: [String: Any]] = [:]
             for (token, want) in [(fixture.tokens["RPL/report_reader"]!, expected.library), (fixture.tokens["consortium_admin"]!, expected.all)] {
                 var seen: [Int64] = [], after: Int? = nil, pages = 0
                 repeat {
@@ -165,11 +172,17 @@ struct ContractAlignmentTests {
                     let bills = try #require(response.object["bills"] as? [[String: Any]])
                     #expect(bills.count <= 4)
                     seen += bills.compactMap { ($0["billId"] as? Int).map(Int64.init) }
+                    for bill in bills { if let id = bill["billId"] as? Int { answered[Int64(id)] = bill } }
                     after = response.object["nextAfterBillId"] as? Int
                     pages += 1
                 } while after != nil && pages < 100
                 #expect(seen == want, "every outstanding bill once, in bill id order")
                 #expect(want.count > 4, "more than one page")
+            }
+            for (id, text) in rows {
+                let row = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let bill = try #require(answered[id])
+                #expect(NSDictionary(dictionary: bill).isEqual(to: row), "bill \(id): \(bill) against the view's \(row)")
             }
         }
     }
