@@ -79,8 +79,12 @@ struct LoadRunner {
             """)
     }
 
+    /// The service logs as it ships: JSON lines (`log.format` json), bootstrapped as `serve` does.
+    private static let logging: Void = LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+
     /// Runs `body` while the service, configured as it ships, serves on `port` in this process.
     func withService<T>(_ body: () async throws -> T) async throws -> T {
+        _ = Self.logging
         let app = try await buildApplication(reader: serviceConfiguration)
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bench")))
         let service = Task { try await group.run() }
