@@ -27,10 +27,10 @@ struct ImportBenchCommand: AsyncParsableCommand {
         let started = try cluster.start()
         defer { if started { try? cluster.stop() } }
         let database = "bench_import"
-        try await PostgresConnection.with(cluster.configuration()) { try await $0.execute("drop database if exists \(database) with (force)") }
+        _ = try await PostgresConnection.with(cluster.configuration()) { try await $0.execute("drop database if exists \(database) with (force)") }
         try await DatabaseBootstrap(superuser: cluster.configuration(), logger: logger)
             .prepare(database: database, sqlDirectory: try SQLDirectory.locate(explicit: nil))
-        try await PostgresConnection.with(cluster.configuration(user: DatabaseRoles.owner, database: database)) { c in
+        _ = try await PostgresConnection.with(cluster.configuration(user: DatabaseRoles.owner, database: database)) { c in
             try await c.execute("""
                 begin; select set_config('ps.role', 'consortium_admin', true);
                 insert into ps.library (code, name, currency, time_zone) values ('BENCH', 'Bench Library', 'USD', 'America/Chicago');

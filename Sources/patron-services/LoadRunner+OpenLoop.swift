@@ -13,8 +13,7 @@ extension LoadRunner {
         say("")
         say(String(format: "open loop, %@: %.0f req/s (half of the best HTTP throughput above, %.0f) over %d connections, for %d s;",
             path, rate, saturation, connections, seconds))
-        say("latency from each request's scheduled send time; goal: p99 at most 4× the unloaded p50 (%.0f µs)".replacingOccurrences(
-            of: "%.0f", with: String(format: "%.0f", unloadedP50)))
+        say(String(format: "latency from each request's scheduled send time; goal: p99 at most 4× the unloaded p50 (%.0f µs)", unloadedP50))
         say("            rate/s  answered/s  failed  p50 µs  p99 µs  p99.9 µs  p99 ÷ unloaded p50")
         say(String(format: "pgbench -R  %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", rate, sql.perSecond, sql.failed,
             sql.p50Microseconds, sql.p99Microseconds, sql.p999Microseconds, sql.p99Microseconds / unloadedP50))

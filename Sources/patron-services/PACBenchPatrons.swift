@@ -13,7 +13,6 @@ struct PACBenchPatrons: Sendable {
     let pgbenchSessionPrefix: String
     let httpSessions: [String]
     let count: Int
-    let port: Int
 
     static func prepare(bench: BenchDatabase, load: LoadRunner, count: Int, logger: Logger) async throws -> PACBenchPatrons {
         let owner = try await PostgresConnection.connect(
@@ -56,7 +55,7 @@ struct PACBenchPatrons: Sendable {
                 }
             }
         }
-        return PACBenchPatrons(clientKey: key, pgbenchSessionPrefix: prefix, httpSessions: sessions, count: barcodes.count, port: port)
+        return PACBenchPatrons(clientKey: key, pgbenchSessionPrefix: prefix, httpSessions: sessions, count: barcodes.count)
     }
 
     // MARK: pgbench: the statements the service sends, with a random signed-in patron's session
