@@ -1,82 +1,82 @@
 -- ps.item
-create policy tenant_read on ps.item for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.item for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.item for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.item for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.item for select to patron_owner using (true);
 
 -- ps.loan
-create policy tenant_read on ps.loan for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.loan for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.loan for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.loan for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.loan for select to patron_owner using (true);
 
 -- ps.bill
-create policy tenant_read on ps.bill for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.bill for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.bill for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.bill for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.bill for select to patron_owner using (true);
 
 -- ps.accruing_fines_policy
-create policy tenant_read on ps.accruing_fines_policy for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.accruing_fines_policy for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.accruing_fines_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.accruing_fines_policy for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.accruing_fines_policy for select to patron_owner using (true);
 
 -- ps.loan_limit_policy
-create policy tenant_read on ps.loan_limit_policy for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.loan_limit_policy for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.loan_limit_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.loan_limit_policy for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.loan_limit_policy for select to patron_owner using (true);
 
 -- ps.patron_type_policy
-create policy tenant_read on ps.patron_type_policy for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.patron_type_policy for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.patron_type_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.patron_type_policy for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.patron_type_policy for select to patron_owner using (true);
 
 -- ps.patron_type_policy_change
-create policy tenant_read on ps.patron_type_policy_change for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.patron_type_policy_change for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.patron_type_policy_change for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.patron_type_policy_change for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.patron_type_policy_change for select to patron_owner using (true);
 create policy owner_insert on ps.patron_type_policy_change for insert to patron_owner with check (true);
 
 -- ps.suspension
-create policy tenant_read on ps.suspension for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.suspension for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.suspension for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.suspension for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.suspension for select to patron_owner using (true);
 
 -- ps.overdue_suspension_policy
-create policy tenant_read on ps.overdue_suspension_policy for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.overdue_suspension_policy for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.overdue_suspension_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.overdue_suspension_policy for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.overdue_suspension_policy for select to patron_owner using (true);
 
 -- ps.membership_policy
-create policy tenant_read on ps.membership_policy for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.membership_policy for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.membership_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.membership_policy for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.membership_policy for select to patron_owner using (true);
 
 -- ps.membership
-create policy tenant_read on ps.membership for select using (ps.can_see_institution(institution_id));
-create policy tenant_write on ps.membership for all using (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron')) with check (ps.can_write_institution(institution_id)
-    and ps.current_staff_role() not in ('pac', 'patron'));
+create policy tenant_read on ps.membership for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
+create policy tenant_write on ps.membership for all using (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron')) with check (ps.institution_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))
+    and (select ps.current_staff_role()) not in ('pac', 'patron'));
 create policy owner_read on ps.membership for select to patron_owner using (true);
 
 -- ps.patron_circulation: the figure triggers and the eligibility check (security definer) write and read
 -- it as the owner; staff read their institutions' rows.
 create policy owner_all on ps.patron_circulation for all to patron_owner using (true) with check (true);
-create policy tenant_read on ps.patron_circulation for select using (ps.can_see_institution(institution_id));
+create policy tenant_read on ps.patron_circulation for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));

@@ -41,22 +41,43 @@ create or replace function ps.is_consortium_admin() returns boolean
     as $$ select coalesce(ps.current_staff_role(), '') = 'consortium_admin' $$;
 comment on function ps.is_consortium_admin() is 'True when the current request is a consortium administrator''s (sees every institution).';
 
+-- The row predicates take the request's identity as arguments. A policy passes it in scalar sub-selects,
+-- `ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role()))`:
+-- the predicate inlines, and each sub-select is an InitPlan that PostgreSQL evaluates once per statement
+-- instead of once per row (a PAC options read checked about 200 setting rows, a report page 1,500). The
+-- sub-selects must stay in the policy: a function whose body has one is no longer inlined, and costs a
+-- call per row. ps.can_see_institution and its kin, for function bodies, read the identity themselves.
+create or replace function ps.institution_visible_to(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
+    language sql immutable parallel safe
+    as $$ select p_institution_id = p_current_institution_id or coalesce(p_role, '') = 'consortium_admin' $$;
+comment on function ps.institution_visible_to(bigint, bigint, text) is
+    'Row-level security predicate, given the request''s institution and role: the row belongs to that institution, or the role is consortium_admin.';
+
 create or replace function ps.can_see_institution(p_institution_id bigint) returns boolean
     language sql stable parallel safe
-    as $$ select p_institution_id = ps.current_institution_id() or ps.is_consortium_admin() $$;
+    as $$ select ps.institution_visible_to(p_institution_id, ps.current_institution_id(), ps.current_staff_role()) $$;
 comment on function ps.can_see_institution(bigint) is 'Row-level security predicate: the row belongs to the current institution, or the request is a consortium admin''s.';
+
+create or replace function ps.institution_writable_by(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
+    language sql immutable parallel safe
+    as $$ select ps.institution_visible_to(p_institution_id, p_current_institution_id, p_role) and coalesce(p_role, '') <> 'report_reader' $$;
+comment on function ps.institution_writable_by(bigint, bigint, text) is
+    'Row-level security predicate for writes, given the request''s institution and role: visible, and not a read-only report reader.';
 
 create or replace function ps.can_write_institution(p_institution_id bigint) returns boolean
     language sql stable parallel safe
-    as $$ select ps.can_see_institution(p_institution_id) and coalesce(ps.current_staff_role(), '') <> 'report_reader' $$;
+    as $$ select ps.institution_writable_by(p_institution_id, ps.current_institution_id(), ps.current_staff_role()) $$;
 comment on function ps.can_write_institution(bigint) is 'Row-level security predicate for writes: visible, and not a read-only report reader.';
+
+create or replace function ps.patron_row_open_to(p_patron_id bigint, p_role text, p_signed_in_patron text) returns boolean
+    language sql immutable parallel safe
+    as $$ select coalesce(p_role, '') not in ('patron', 'pac') or p_patron_id = nullif(p_signed_in_patron, '')::bigint $$;
+comment on function ps.patron_row_open_to(bigint, text, text) is
+    'Row-level security predicate for a patron''s own rows, given the request''s role and signed-in patron (ps.patron_id): staff requests pass; a PAC request only for that patron''s rows.';
 
 create or replace function ps.is_own_or_staff_row(p_patron_id bigint) returns boolean
     language sql stable parallel safe
-    as $$
-        select coalesce(ps.current_staff_role(), '') not in ('patron', 'pac')
-            or p_patron_id = nullif(ps.request_setting('ps.patron_id'), '')::bigint
-    $$;
+    as $$ select ps.patron_row_open_to(p_patron_id, ps.current_staff_role(), ps.request_setting('ps.patron_id')) $$;
 comment on function ps.is_own_or_staff_row(bigint) is
     'Row-level security predicate for a patron''s own rows: staff requests pass; a PAC request only for the signed-in patron''s rows.';
 
