@@ -13,8 +13,15 @@ struct BenchDatabase {
     let counts: (patrons: Int, loans: Int, open: Int, bills: Int)
     let token: String
 
+    /// The benchmarks' own logger: warnings only, so their figures stay readable.
+    static var logger: Logger {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// The name carries the generator's version: v2 spreads bills over every patron.
-    static func prepare(patrons: Int, loans: Int, directory: String, role: String, logger: Logger) async throws -> BenchDatabase {
+    static func prepare(patrons: Int, loans: Int, directory: String, role: String, logger: Logger = Self.logger) async throws -> BenchDatabase {
         let cluster = EmbeddedPostgres(baseDirectory: directory, port: 55433, logger: logger)
         let started = try cluster.start()
         let database = "bench_consortium_v2_\(patrons)_\(loans)"

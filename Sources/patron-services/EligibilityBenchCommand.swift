@@ -2,7 +2,6 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Hummingbird
-import Logging
 import PatronServices
 import PatronServicesHTTP
 import Postgres
@@ -27,13 +26,11 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wrk = try LoadRunner.wrkPath()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "circulation_staff", logger: logger)
+        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "circulation_staff")
         defer { bench.stop() }
-        let (cluster, database, handles, token) = (bench.cluster, bench.database, bench.handles, bench.token)
+        let (handles, token) = (bench.handles, bench.token)
 
-        let load = LoadRunner(wrk: wrk, cluster: cluster, database: database, token: token, port: port, seconds: seconds, branch: handles.branch)
+        let load = LoadRunner(wrk: wrk, bench: bench, port: port, seconds: seconds)
         let service = AppConfiguration(reader: load.serviceConfiguration)
         let randomPatron = "random(\(handles.patronRange.lowerBound), \(handles.patronRange.upperBound))"
         say("")

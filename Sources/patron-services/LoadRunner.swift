@@ -20,6 +20,12 @@ struct LoadRunner {
     let seconds: Int
     let branch: Int64
 
+    /// The runner of one generated consortium: its cluster and database, its staff token, its first branch.
+    init(wrk: String, bench: BenchDatabase, port: Int, seconds: Int) {
+        (self.wrk, self.cluster, self.database, self.token, self.port, self.seconds, self.branch) =
+            (wrk, bench.cluster, bench.database, bench.token, port, seconds, bench.handles.branch)
+    }
+
     /// wrk, which drives the closed-loop HTTP load.
     static func wrkPath() throws -> String {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PatronServices
 import PatronServicesHTTP
 import Postgres
@@ -25,13 +24,10 @@ struct PACBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wrk = try LoadRunner.wrkPath()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "library_admin", logger: logger)
+        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "library_admin")
         defer { bench.stop() }
-        let load = LoadRunner(wrk: wrk, cluster: bench.cluster, database: bench.database, token: bench.token, port: port,
-            seconds: seconds, branch: bench.handles.branch)
-        let pac = try await PACBenchPatrons.prepare(bench: bench, load: load, count: sessions, logger: logger)
+        let load = LoadRunner(wrk: wrk, bench: bench, port: port, seconds: seconds)
+        let pac = try await PACBenchPatrons.prepare(bench: bench, load: load, count: sessions, logger: BenchDatabase.logger)
         let service = AppConfiguration(reader: load.serviceConfiguration)
 
         say("")

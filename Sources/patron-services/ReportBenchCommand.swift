@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PatronServices
 import Postgres
 
@@ -19,9 +18,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
 
     func run() async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "report_reader", logger: logger)
+        let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "report_reader")
         defer { bench.stop() }
         let cluster = bench.cluster
         let prelude = (TransactionOptions().prelude + [StaffQueries.authenticate(token: bench.token, roles: StaffRole.readers)])
@@ -41,7 +38,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let afters: [Int64?] = [nil] + stride(from: limit - 1, to: ids.count, by: limit).map { ids[$0] }
         say("report reader of one library: \(ids.count) outstanding bills, \(afters.count) pages of \(limit)")
 
-        let load = LoadRunner(wrk: "", cluster: cluster, database: bench.database, token: bench.token, port: port, seconds: 0, branch: 0)
+        let load = LoadRunner(wrk: "", bench: bench, port: port, seconds: 0)
 
         // curl fetches every page over one kept-alive connection and writes each one's status and time.
         let config = "header = \"Authorization: Bearer \(bench.token)\"\nwrite-out = \"%{http_code} %{time_total}\\n\"\n"

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PatronServices
 import Postgres
 
@@ -19,16 +18,13 @@ struct WriteBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wrk = try LoadRunner.wrkPath()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
         var perRequest: [(size: Int, sql: Double, http: Double)] = []
         say("path                      patrons  clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed  ratio")
         for size in sizes {
-            let bench = try await BenchDatabase.prepare(patrons: size, loans: size, directory: directory, role: "library_admin", logger: logger)
+            let bench = try await BenchDatabase.prepare(patrons: size, loans: size, directory: directory, role: "library_admin")
             defer { bench.stop() }
             let handles = bench.handles
-            let load = LoadRunner(wrk: wrk, cluster: bench.cluster, database: bench.database, token: bench.token, port: port,
-                seconds: seconds, branch: handles.branch)
+            let load = LoadRunner(wrk: wrk, bench: bench, port: port, seconds: seconds)
             // What the service sends for one registration, with the barcode drawn by pgbench.
             let marker = "MARKER-BARCODE"
             let fields = #"{"barcode": "\#(marker)", "first_name": "Bench", "last_name": "Writer", "registered_branch_id": \#(handles.branch), "patron_type_id": \#(handles.adultType)}"#
