@@ -45,11 +45,14 @@ struct Database: Sendable {
         }
     }
 
-    /// One statement after authentication, pipelined with `begin` and `commit`: one round trip.
-    func staffQuery(_ request: Request, _ context: AppRequestContext, _ query: PostgresQuery) async throws -> PostgresResult {
+    /// One statement after authentication, pipelined with `begin` (and `options`' settings) and `commit`:
+    /// one round trip.
+    func staffQuery(
+        _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions()
+    ) async throws -> PostgresResult {
         let authenticate = try authenticateStaff(request, context)
         return try await pool.withConnection { connection in
-            let statements = TransactionOptions().prelude + [authenticate, query, "commit"]
+            let statements = options.prelude + [authenticate, query, "commit"]
             return try await connection.pipeline(statements)[statements.count - 2]
         }
     }
@@ -60,9 +63,9 @@ extension Database {
     /// with that JSON; a NULL or absent row is 404 `notFound`.
     func staffJSON(
         _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery,
-        status: HTTPResponse.Status = .ok, notFound: String = "resource"
+        status: HTTPResponse.Status = .ok, notFound: String = "resource", options: TransactionOptions = TransactionOptions()
     ) async throws -> Response {
-        let result = try await staffQuery(request, context, query)
+        let result = try await staffQuery(request, context, query, options: options)
         guard let text = result.first?.values.first ?? nil else { throw Problem.notFound(notFound) }
         return JSONResponse.text(text, status: status)
     }

@@ -1,18 +1,21 @@
 -- Pages are keyset pages (bill_id > after order by bill_id limit n): the rows come from the
 -- bill_outstanding index in order, and each one's patron, membership and policy are looked up for it
--- alone, so a page costs the same wherever it starts.
+-- alone, so a page costs the same wherever it starts. The currency is the owed library's row, joined (a
+-- bill the caller sees is its own library's, or any for a consortium administrator, whose libraries it
+-- sees too), not ps.institution_currency() called for every bill.
 create or replace view ps.outstanding_bills_report with (security_invoker = true) as
     select b.institution_id, b.bill_id, b.patron_id,
            case when bp.deleted then 'N/A' else bp.barcode end as patron_barcode,
            case when bp.deleted then 'N/A' else bp.name end as patron_name,
            bp.institution_id as patron_institution_id,
            b.kind, b.reason, b.amount_minor, b.amount_minor - b.paid_minor - b.waived_minor as balance_minor,
-           ps.institution_currency(b.institution_id) as currency,
+           l.currency,
            b.posted_at, b.created_at, m.membership_id,
            case when bp.deleted then 'patron_deleted'
                 when m.membership_id is not null and m.state = 'pending'
                      and pp.membership_policy_id is distinct from m.membership_policy_id then 'membership_policy_removed' end as orphan_reason
     from ps.bill b
+    join ps.library l on l.institution_id = b.institution_id
     cross join lateral ps.bill_patron(b.bill_id) bp
     left join ps.membership m on m.bill_id = b.bill_id
     left join ps.patron_type_policy pp on pp.institution_id = bp.institution_id and pp.patron_type_id = bp.patron_type_id

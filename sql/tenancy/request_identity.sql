@@ -18,11 +18,21 @@ create or replace function ps.request_setting(p_name text) returns text
 comment on function ps.request_setting(text) is
     'A request identity setting (ps.institution_id, ps.role, ps.patron_id, ps.actor, …) when the session is the service''s; null for any other login.';
 
+-- A report login's institution, looked up in a function of its own so that ps.current_institution_id()
+-- and ps.current_staff_role() hold no sub-select: PostgreSQL inlines them into the expression that calls
+-- them, and a service request reads two settings, not two SQL function calls (about 20 µs in every call
+-- of a security definer function that checks the caller, such as ps.bill_patron, once per report row).
+create or replace function ps.report_login_institution() returns bigint
+    language sql stable parallel safe
+    as $$ select r.institution_id from ps.report_login r where r.role_name = session_user $$;
+comment on function ps.report_login_institution() is
+    'The institution ps.report_login records for the session''s login (session_user), or null when it is not a report login.';
+
 create or replace function ps.current_institution_id() returns bigint
     language sql stable parallel safe
     as $$
         select case when session_user in ('patron_app', 'patron_owner') then ps.request_setting('ps.institution_id')::bigint
-                    else (select r.institution_id from ps.report_login r where r.role_name = session_user) end
+                    else ps.report_login_institution() end
     $$;
 comment on function ps.current_institution_id() is
     'The institution of the current request (set by ps.authenticate_staff / ps.authenticate_pac), or of the report login (ps.report_login), or null.';
@@ -31,7 +41,7 @@ create or replace function ps.current_staff_role() returns text
     language sql stable parallel safe
     as $$
         select case when session_user in ('patron_app', 'patron_owner') then ps.request_setting('ps.role')
-                    when exists (select 1 from ps.report_login r where r.role_name = session_user) then 'report_reader' end
+                    when ps.report_login_institution() is not null then 'report_reader' end
     $$;
 comment on function ps.current_staff_role() is
     'The staff role of the current request: consortium_admin, library_admin, circulation_supervisor, circulation_staff, report_reader (every report login); ''patron'' or ''pac'' for PAC requests.';

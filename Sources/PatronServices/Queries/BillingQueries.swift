@@ -79,17 +79,19 @@ public enum BillingQueries {
 
     /// The answer built from the page's rows (`limit` is an integer, written into the text as such).
     ///
-    /// Each bill is built with its keys named, as `json`, not through `ps.api(to_jsonb(row))`: that
-    /// renames every key of every row and cost about 30 µs a bill, as much as reading the bill's row
-    /// through the view; this costs about 3 µs. The keys are the view's columns in camelCase.
+    /// Each bill is one row of a select whose columns are the view's in camelCase, turned into JSON by
+    /// `json_agg`, not through `ps.api(to_jsonb(row))` (which renames every key of every row: about 30 µs
+    /// a bill, as much as reading the bill through the view) nor `json_build_object` (which looks up
+    /// the output function of each of its 30 arguments for every bill: about 5 µs a bill); this costs
+    /// about 2.5 µs.
     static func pageAnswer(limit: Int64) -> String {
         """
-        select json_build_object('bills', coalesce((select json_agg(json_build_object(
-                'billId', p.bill_id, 'institutionId', p.institution_id, 'patronId', p.patron_id,
-                'patronInstitutionId', p.patron_institution_id, 'patronName', p.patron_name, 'patronBarcode', p.patron_barcode,
-                'kind', p.kind, 'reason', p.reason, 'amountMinor', p.amount_minor, 'balanceMinor', p.balance_minor,
-                'currency', p.currency, 'postedAt', p.posted_at, 'createdAt', p.created_at, 'membershipId', p.membership_id,
-                'orphanReason', p.orphan_reason) order by p.bill_id) from page p), '[]'),
+        select json_build_object('bills', coalesce((select json_agg(b order by b."billId") from (
+                select p.bill_id as "billId", p.institution_id as "institutionId", p.patron_id as "patronId",
+                    p.patron_institution_id as "patronInstitutionId", p.patron_name as "patronName", p.patron_barcode as "patronBarcode",
+                    p.kind, p.reason, p.amount_minor as "amountMinor", p.balance_minor as "balanceMinor", p.currency,
+                    p.posted_at as "postedAt", p.created_at as "createdAt", p.membership_id as "membershipId",
+                    p.orphan_reason as "orphanReason" from page p) b), '[]'),
             'pageBalanceMinor', (select coalesce(sum(balance_minor), 0) from page),
             'pageBalanceByCurrency', (select coalesce(json_object_agg(currency, minor), '{}')
                                       from (select currency, sum(balance_minor) as minor from page group by currency) c),
