@@ -9,7 +9,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var requestID: String = ""
     /// The roles the matched route allows (from its registration in ``Endpoints``); checked in SQL by
     /// `ps.authenticate_staff` in the request's own transaction.
-    public var allowedRoles: [StaffRole] = []
+    public var allowedRoles = AllowedStaffRoles.none
 
     /// The browser origin of a PAC request from a page outside the global CORS list: the PAC client key
     /// must list it (`ps.live_pac_client` reads it as `ps.origin`). Nil for every other request.

@@ -21,9 +21,10 @@ public struct Endpoints {
         _ method: HTTPRequest.Method, _ path: String, roles: [StaffRole] = [], bodyLimit: Int? = nil,
         use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) -> Self {
+        let allowed = AllowedStaffRoles(roles)
         collection.on(RouterPath(path), method: method) { request, context in
             var context = context
-            context.allowedRoles = roles
+            context.allowedRoles = allowed
             // A staff route without a bearer token is 401 before its body is read or parsed: nobody
             // unauthenticated makes the service decode JSON or parse an import file.
             if !roles.isEmpty { _ = try Database.bearerToken(request) }

@@ -39,7 +39,7 @@ struct LoadRunner {
     func pgbench(clients: Int, patron: String, rate: Double? = nil) throws -> LoadFigures {
         let patronMarker: Int64 = -7_777_777
         let statements = TransactionOptions().prelude
-            + [StaffQueries.authenticate(token: token, roles: StaffQueries.eligibilityRoles),
+            + [StaffQueries.authenticate(token: token, roles: AllowedStaffRoles(StaffQueries.eligibilityRoles)),
                StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
         return try pgbench(clients: clients, rate: rate, script: "\\set pid \(patron)\n"
             + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined())

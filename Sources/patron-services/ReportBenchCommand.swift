@@ -21,7 +21,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "report_reader")
         defer { bench.stop() }
         let cluster = bench.cluster
-        let prelude = (TransactionOptions().prelude + [StaffQueries.authenticate(token: bench.token, roles: StaffRole.readers)])
+        let prelude = (TransactionOptions().prelude + [StaffQueries.authenticate(token: bench.token, roles: AllowedStaffRoles(StaffRole.readers))])
             .map { LoadRunner.inline($0, replacing: [:]) + ";" }.joined(separator: "\n")
         func psql(_ script: String) throws -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(getpid()).sql").path

@@ -29,7 +29,7 @@ struct WriteBenchCommand: AsyncParsableCommand {
             let marker = "MARKER-BARCODE"
             let fields = #"{"barcode": "\#(marker)", "first_name": "Bench", "last_name": "Writer", "registered_branch_id": \#(handles.branch), "patron_type_id": \#(handles.adultType)}"#
             let statements = TransactionOptions().prelude
-                + [StaffQueries.authenticate(token: bench.token, roles: StaffRole.circulation),
+                + [StaffQueries.authenticate(token: bench.token, roles: AllowedStaffRoles(StaffRole.circulation)),
                    PatronQueries.savePatron(nil, PostgresJSON(text: fields)), "commit"]
             let quoted = "'" + fields + "'"
             let script = "\\set n random(1, 999999999999)\n" + statements.map {

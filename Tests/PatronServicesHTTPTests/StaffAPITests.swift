@@ -40,6 +40,15 @@ struct StaffAPITests {
             let response = try await client.call(.get, "/staff/v1/tokens", token: fixture.tokens["RPL/circulation_staff"]!)
             #expect(response.status == .forbidden)
             #expect(try response.problem().code == "role_not_allowed")
+            // Blanks around the token are not part of it; a header of blanks carries no token.
+            let admin = fixture.tokens["RPL/library_admin"]!
+            try await client.execute(uri: "/staff/v1/libraries", method: .get, headers: [.authorization: "bearer \t \(admin) \t"]) { response throws in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/staff/v1/libraries", method: .get, headers: [.authorization: "Bearer \t  "]) { response throws in
+                #expect(response.status == .unauthorized)
+                #expect(try response.problem().code == "unauthenticated")
+            }
         }
     }
 

@@ -65,18 +65,25 @@ struct SystemRoutesTests {
         }
     }
 
-    @Test("the request id is taken from X-Request-Id, or generated, and returned on every answer")
+    @Test("the request id is taken from X-Request-Id, or generated as a random version 4 UUID, and returned on every answer")
     func requestID() async throws {
+        @Sendable func isVersion4UUID(_ text: String) -> Bool {
+            text.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil
+        }
         try await withApp { client async throws in
             try await client.execute(uri: "/health", method: .get, headers: [RequestIDMiddleware.header: "abc-123"]) { response throws in
                 #expect(response.headers[RequestIDMiddleware.header] == "abc-123")
             }
             try await client.execute(uri: "/nowhere", method: .get, headers: [RequestIDMiddleware.header: "bad id with spaces"]) { response throws in
-                let id = response.headers[RequestIDMiddleware.header]
-                #expect(id != nil && id != "bad id with spaces")
+                let id = try #require(response.headers[RequestIDMiddleware.header])
+                #expect(isVersion4UUID(id))
+                #expect(UUID(uuidString: id) != nil)
                 #expect(try response.problem().requestId == id)
             }
         }
+        let generated = (0..<2000).map { _ in RequestIDMiddleware.randomID() }
+        #expect(Set(generated).count == generated.count)
+        #expect(generated.allSatisfy(isVersion4UUID))
     }
 
     @Test("an unknown route answers 404 problem+json with code route_not_found")

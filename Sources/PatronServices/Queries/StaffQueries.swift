@@ -4,8 +4,8 @@ import Postgres
 /// the benchmark's pgbench script runs exactly the SQL the service sends.
 public enum StaffQueries {
     /// Authenticates a staff token for a route open to `roles`, setting the caller's institution and role.
-    public static func authenticate(token: String, roles: [StaffRole]) -> PostgresQuery {
-        "select * from ps.authenticate_staff(\(token), \(roles.map(\.rawValue))::text[])"
+    public static func authenticate(token: String, roles: AllowedStaffRoles) -> PostgresQuery {
+        "select * from ps.authenticate_staff(\(token), \(roles.arrayText)::text[])"
     }
 
     /// The explained eligibility of a patron at a branch for checkout or renewal, as one JSON object.
