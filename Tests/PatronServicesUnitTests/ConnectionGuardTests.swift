@@ -10,10 +10,13 @@ import Testing
 @Suite("The connection guard on one channel")
 struct ConnectionGuardTests {
     /// An active (connected) channel with a guard over `registry`.
-    func channel(_ registry: ConnectionRegistry, max: Int = 10) throws -> EmbeddedChannel {
+    func channel(
+        _ registry: ConnectionRegistry = ConnectionRegistry(), max: Int = 10,
+        header: TimeAmount = .seconds(10), body: TimeAmount = .seconds(10), idle: TimeAmount = .seconds(10)
+    ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        let limits = ConnectionGuard.Limits(maxConnections: max, headerTimeout: .seconds(10), bodyTimeout: .seconds(10), idleTimeout: .seconds(10))
+        let limits = ConnectionGuard.Limits(maxConnections: max, headerTimeout: header, bodyTimeout: body, idleTimeout: idle)
         try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: registry, limits: limits))
         return channel
     }
@@ -53,10 +56,7 @@ struct ConnectionGuardTests {
 
     @Test("a silent connection is closed when the header timeout passes")
     func headerTimeout() throws {
-        let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(1), bodyTimeout: .seconds(10), idleTimeout: .seconds(10))
-        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
+        let channel = try channel(header: .seconds(1), body: .seconds(10), idle: .seconds(10))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
         #expect(channel.isActive)
@@ -65,10 +65,7 @@ struct ConnectionGuardTests {
     }
     @Test("a request being answered keeps its connection however long it takes; after the answer the idle timeout runs, and a later request's body timeout is kept even when it ends before the idle one would have")
     func deadlinesMoveWithTheConnection() throws {
-        let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(10), bodyTimeout: .seconds(2), idleTimeout: .seconds(5))
-        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
+        let channel = try channel(header: .seconds(10), body: .seconds(2), idle: .seconds(5))
         let head = HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/x"))
         let loop = channel.embeddedEventLoop
         // A request read whole, then answered after 100 s (a long import): never cut.
@@ -91,10 +88,7 @@ struct ConnectionGuardTests {
 
     @Test("a kept-alive connection is closed when the idle timeout passes after its last answer")
     func idleTimeout() throws {
-        let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        let limits = ConnectionGuard.Limits(maxConnections: 10, headerTimeout: .seconds(1), bodyTimeout: .seconds(1), idleTimeout: .seconds(5))
-        try channel.pipeline.syncOperations.addHandler(ConnectionGuard(registry: ConnectionRegistry(), limits: limits))
+        let channel = try channel(header: .seconds(1), body: .seconds(1), idle: .seconds(5))
         let loop = channel.embeddedEventLoop
         try channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/x")))
         try channel.writeInbound(HTTPRequestPart.end(nil))
