@@ -36,13 +36,22 @@ struct LoadRunner {
 
     /// pgbench running exactly what the service sends for one eligibility request. `patron` is a
     /// pgbench expression for the patron id.
-    func pgbench(clients: Int, patron: String, rate: Double? = nil) throws -> LoadFigures {
+    func pgbench(clients: Int, patron: String, rate: Double? = nil, pipelined: Bool = false) throws -> LoadFigures {
         let patronMarker: Int64 = -7_777_777
         let statements = TransactionOptions().prelude
             + [StaffQueries.authenticate(token: token, roles: AllowedStaffRoles(StaffQueries.eligibilityRoles)),
                StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
-        return try pgbench(clients: clients, rate: rate, script: "\\set pid \(patron)\n"
-            + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined())
+        let script = "\\set pid \(patron)\n" + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined()
+        return try pgbench(clients: clients, rate: rate, script: pipelined ? Self.pipelined(script) : script)
+    }
+
+    /// The same script with its statements in one pipeline (`\startpipeline` … `\endpipeline`): one round
+    /// trip a transaction, as the service sends them, where plain pgbench waits for each statement's answer
+    /// before sending the next (four round trips for a staff request). The reference at the physical limit.
+    static func pipelined(_ script: String) -> String {
+        let lines = script.split(separator: "\n").map(String.init)
+        let meta = lines.prefix { $0.hasPrefix("\\") }
+        return (meta + ["\\startpipeline"] + lines.dropFirst(meta.count) + ["\\endpipeline"]).joined(separator: "\n") + "\n"
     }
 
     /// pgbench running a script (prepared statements, `clients` clients, `seconds`), with its per-transaction

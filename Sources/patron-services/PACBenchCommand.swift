@@ -33,17 +33,20 @@ struct PACBenchCommand: AsyncParsableCommand {
         say("")
         say("\(sessions) patrons of one library, each signed in once; PAC client key of one of its branches")
         say("e-mail changes by request (a change request, a Verify Patron block, the staff e-mail queued), as the library set it through the API")
-        say("service as it ships: pool of \(service.poolSize) connections; ratio = HTTP ÷ pgbench at the same count")
-        say("path                    clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed   ratio")
+        say("service as it ships: pool of \(service.poolSize) connections; ratio = HTTP ÷ pgbench at the same count; piped: pgbench")
+        say("sending the statements in one pipeline, one round trip as the service does; ÷piped = HTTP ÷ that")
+        say("path                    clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed   ratio  piped tx/s  p50 µs  ÷piped")
         var submissions: [(clients: Int, http: LoadFigures)] = []
         for (path, isSubmission) in [("POST change-requests", true), ("GET options", false)] {
             for count in clients {
-                let sql = try load.pgbench(clients: count, script: isSubmission ? pac.pgbenchSubmission : pac.pgbenchOptions)
+                let script = isSubmission ? pac.pgbenchSubmission : pac.pgbenchOptions
+                let sql = try load.pgbench(clients: count, script: script)
                 let http = try await load.http(clients: count, script: isSubmission ? pac.wrkSubmission : pac.wrkOptions)
+                let piped = try load.pgbench(clients: count, script: LoadRunner.pipelined(script))
                 if isSubmission { submissions.append((count, http)) }
-                say(path.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "  %7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f  %6d   %5.2f", count, sql.perSecond,
-                    sql.p50Microseconds, sql.p99Microseconds, http.perSecond, http.p50Microseconds, http.p99Microseconds, http.failed,
-                    http.perSecond / sql.perSecond))
+                say(path.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "  %7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f  %6d   %5.2f  %10.0f  %6.0f  %6.2f",
+                    count, sql.perSecond, sql.p50Microseconds, sql.p99Microseconds, http.perSecond, http.p50Microseconds, http.p99Microseconds,
+                    http.failed, http.perSecond / sql.perSecond, piped.perSecond, piped.p50Microseconds, http.perSecond / piped.perSecond))
             }
         }
         if openLoop, let unloaded = submissions.min(by: { $0.clients < $1.clients }), unloaded.clients == 1 {
