@@ -52,21 +52,30 @@ public enum BillingQueries {
     /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance
     /// (and per currency, since a consortium administrator's page may mix libraries).
     ///
-    /// The outstanding bills report's page is its next `limit` outstanding bills, read in order from an
-    /// index (the caller's library's, or for a consortium administrator every library's: one branch runs,
-    /// the other is cut at once), so a page costs the same wherever it starts. Orphaned bills are filtered
-    /// on what the view computes, so their pages read on from `afterBillId` until they have `limit`.
+    /// The outstanding bills report's page is its next `limit` outstanding bills. Their last id is found
+    /// first, in order from an index (the caller's library's, or for a consortium administrator every
+    /// library's: one branch runs, the other is cut at once); then the view is read over exactly that
+    /// range of ids, once. A page costs the same wherever it starts, and its plan does not depend on
+    /// `afterBillId` (it is planned once per connection): bounded on both sides, the range is small
+    /// whatever the id, where `bill_id > $1 order by bill_id limit n` alone made the generic plan sort
+    /// every bill of the library. Orphaned bills are filtered on what the view computes, so their pages
+    /// read on from `afterBillId` until they have `limit`.
     public static func report(_ report: Report, afterBillId: Int64, limit: Int64) -> PostgresQuery {
         switch report {
         case .outstandingBills:
             """
-            with page as (
-                select * from ps.outstanding_bills_report where bill_id in (
+            with last as materialized (select max(bill_id) as bill_id from (
                     (select bill_id from ps.bill where ps.current_institution_id() is not null and institution_id = ps.current_institution_id()
                        and state = 'outstanding' and bill_id > \(afterBillId) order by bill_id limit \(limit))
                     union all
                     (select bill_id from ps.bill where ps.current_institution_id() is null and state = 'outstanding' and bill_id > \(afterBillId)
-                     order by bill_id limit \(limit))))
+                     order by bill_id limit \(limit))) ids),
+                page as (
+                    (select * from ps.outstanding_bills_report where ps.current_institution_id() is not null
+                       and institution_id = ps.current_institution_id() and bill_id > \(afterBillId) and bill_id <= (select bill_id from last))
+                    union all
+                    (select * from ps.outstanding_bills_report where ps.current_institution_id() is null
+                       and bill_id > \(afterBillId) and bill_id <= (select bill_id from last)))
             \(unescaped: pageAnswer(limit: limit))
             """
         case .orphanedBills:
