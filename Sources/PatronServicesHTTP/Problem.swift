@@ -50,7 +50,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
             detail: detail, instance: request.uri.path, requestId: (context as? AppRequestContext)?.requestID,
             errors: errors.isEmpty ? nil : errors)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))

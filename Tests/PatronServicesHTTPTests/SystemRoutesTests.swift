@@ -86,7 +86,7 @@ struct SystemRoutesTests {
         #expect(generated.allSatisfy(isVersion4UUID))
     }
 
-    @Test("an unknown route answers 404 problem+json with code route_not_found")
+    @Test("an unknown route answers 404 problem+json with code route_not_found, its path unescaped")
     func unknownRoute() async throws {
         try await withApp { client async throws in
             try await client.execute(uri: "/no/such/route", method: .get) { response throws in
@@ -94,6 +94,8 @@ struct SystemRoutesTests {
                 let problem = try response.problem()
                 #expect(problem.code == "route_not_found")
                 #expect(problem.type == "urn:patron-services:problem:route_not_found")
+                // A path reads as it was sent: no `\/` escapes for a PAC developer to puzzle over.
+                #expect(String(buffer: response.body).contains(#""instance":"/no/such/route""#))
             }
         }
     }
