@@ -59,9 +59,22 @@ struct ReportingTests {
         let fixture = try await DemoFixture.make()
         let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
         let login = try await ReportLogin.create(fixture, institution: rpl)
+        let outstanding = try await fixture.asAdmin { connection in
+            try await connection.query("""
+                insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at)
+                select institution_id, patron_id, 'other', 250, now() from ps.patron where institution_id = \(rpl) limit 1
+                """)
+            return try await connection.query("select count(*) from ps.bill where institution_id = \(rpl) and state = 'outstanding'").scalar(Int.self)
+        }
+        #expect(outstanding > 0)
         try await login.with { connection async throws in
             let own = try await connection.query("select count(*) from ps.patron").scalar(Int.self)
             #expect(own > 0)
+            // Its own library's outstanding bills, each in the library's currency, and no other library's.
+            #expect(try await connection.query("select count(*) from ps.outstanding_bills_report").scalar(Int.self) == outstanding)
+            #expect(try await connection.query(
+                "select count(*) from ps.outstanding_bills_report r join ps.library l using (institution_id) where r.institution_id = \(rpl) and r.currency = l.currency"
+            ).scalar(Int.self) == outstanding)
             #expect(try await connection.query("select count(*) from ps.patron where institution_id <> \(rpl)").scalar(Int.self) == 0)
             // The probes of the issue: pose as another library, then as a consortium admin.
             try await connection.query("select set_config('ps.institution_id', \(String(ldl)), false), set_config('ps.role', 'consortium_admin', false)")

@@ -16,6 +16,6 @@ public struct AllowedStaffRoles: Sendable, Equatable {
     /// No role: a route open without a staff token (every request context starts with it).
     public static let none = AllowedStaffRoles([])
 
-    /// No role: a route open without a staff token.
+    /// True for a route open without a staff token.
     public var isEmpty: Bool { roles.isEmpty }
 }
