@@ -22,19 +22,24 @@ struct ReportingTests {
         #expect(missing == [])
     }
 
-    @Test("Use the Outstanding Fees and Bills Report to identify orphaned bills: a report login sees its own library, read-only, with no setting")
-    func reportRoleReadsOrphanedBills() async throws {
-        let fixture = try await DemoFixture.make()
-        let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
-        let bill = try await fixture.asAdmin { c async throws in
-            let patron = try await c.query("select patron_id from ps.patron where institution_id = \(rpl) order by patron_id limit 1").scalar(Int64.self)
+    /// A posted bill owed to `owed` by the first patron of `library`, who is then deleted: an orphaned bill.
+    func orphanedBill(_ fixture: DemoFixture, owedTo owed: Int64, byAPatronOf library: Int64, kind: String, amount: Int) async throws -> Int64 {
+        try await fixture.asAdmin { c async throws in
+            let patron = try await c.query("select patron_id from ps.patron where institution_id = \(library) order by patron_id limit 1").scalar(Int64.self)
             let bill = try await c.query("""
-                insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(rpl), \(patron), 'overdue_fine', 350, now())
+                insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(owed), \(patron), \(kind), \(amount), now())
                 returning bill_id
                 """).scalar(Int64.self)
             _ = try await c.query("update ps.patron set deleted_at = now() where patron_id = \(patron)")
             return bill
         }
+    }
+
+    @Test("Use the Outstanding Fees and Bills Report to identify orphaned bills: a report login sees its own library, read-only, with no setting")
+    func reportRoleReadsOrphanedBills() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
+        let bill = try await orphanedBill(fixture, owedTo: rpl, byAPatronOf: rpl, kind: "overdue_fine", amount: 350)
         let riverside = try await ReportLogin.create(fixture, institution: rpl)
         let lakeshore = try await ReportLogin.create(fixture, institution: ldl)
         try await riverside.with { connection async throws in
@@ -51,6 +56,22 @@ struct ReportingTests {
         }
         try await lakeshore.with { connection async throws in
             #expect(try await connection.query("select count(*) from ps.orphaned_bills").scalar(Int.self) == 0)
+        }
+    }
+
+    @Test("a bill owed to a library by a deleted patron of a partner library is orphaned in the owed library's report, and only there")
+    func orphanedByAPartnersDeletedPatron() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
+        let bill = try await orphanedBill(fixture, owedTo: rpl, byAPatronOf: ldl, kind: "lost_item", amount: 2500)
+        try await ReportLogin.create(fixture, institution: rpl).with { connection async throws in
+            let rows = Array(try await connection.query("select bill_id, patron_name, orphan_reason from ps.orphaned_bills where bill_id = \(bill)"))
+            #expect(rows.count == 1)
+            #expect(try rows.first?.decode("patron_name", as: String.self) == "N/A")
+            #expect(try rows.first?.decode("orphan_reason", as: String.self) == "patron_deleted")
+        }
+        try await ReportLogin.create(fixture, institution: ldl).with { connection async throws in
+            #expect(try await connection.query("select count(*) from ps.orphaned_bills where bill_id = \(bill)").scalar(Int.self) == 0)
         }
     }
 

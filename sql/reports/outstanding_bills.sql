@@ -23,7 +23,10 @@ create or replace view ps.outstanding_bills_report with (security_invoker = true
 comment on view ps.outstanding_bills_report is
     'Outstanding Fees and Bills: every outstanding bill with its balance (minor units of currency, the owed institution''s); the patron shows as N/A when deleted. orphan_reason: patron_deleted, or membership_policy_removed for a pending membership bill whose policy no longer applies to the patron''s type (staff cancel these by hand).';
 
+-- Read through its candidates (ps.orphan_candidate_bills), so a page or a DBA's query costs in
+-- proportion to the deleted patrons' and pending memberships' bills, not to every outstanding bill.
 create or replace view ps.orphaned_bills with (security_invoker = true) as
-    select * from ps.outstanding_bills_report where orphan_reason is not null;
+    select * from ps.outstanding_bills_report
+    where orphan_reason is not null and bill_id in (select ps.orphan_candidate_bills());
 comment on view ps.orphaned_bills is
     'Orphaned bills: outstanding bills of deleted patrons (shown as N/A) and pending membership bills left when a membership policy was removed from a patron type.';
