@@ -1,6 +1,3 @@
--- Staff tokens issued without an expiry date expire after this many days (0: never).
-insert into ps.auth_setting (name, value) values ('staff_token_lifetime_days', 365);
-
 -- Sign-in throttling per source address rather than per PAC client key: failures from one address lock
 -- that address, never every patron of a public PAC key. PINs are hashed at the configured bcrypt cost
 -- (re-hashed at the next successful sign-in when it changes).
