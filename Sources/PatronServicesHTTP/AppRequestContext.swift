@@ -10,6 +10,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// The roles the matched route allows (from its registration in ``Endpoints``); checked in SQL by
     /// `ps.authenticate_staff` in the request's own transaction.
     public var allowedRoles = AllowedStaffRoles.none
+    /// The staff bearer token, read (and checked for shape) when the route allows staff roles, before
+    /// the body is read; ``Database`` authenticates it in SQL.
+    public var staffToken: String?
 
     /// The browser origin of a PAC request from a page outside the global CORS list: the PAC client key
     /// must list it (`ps.live_pac_client` reads it as `ps.origin`). Nil for every other request.

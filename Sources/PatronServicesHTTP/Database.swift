@@ -30,7 +30,7 @@ struct Database: Sendable {
     }
 
     func authenticateStaff(_ request: Request, _ context: AppRequestContext) throws -> PostgresQuery {
-        let token = try Self.bearerToken(request)
+        let token = try context.staffToken ?? Self.bearerToken(request)
         return StaffQueries.authenticate(token: token, roles: context.allowedRoles)
     }
 

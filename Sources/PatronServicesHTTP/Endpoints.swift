@@ -27,7 +27,7 @@ public struct Endpoints {
             context.allowedRoles = allowed
             // A staff route without a bearer token is 401 before its body is read or parsed: nobody
             // unauthenticated makes the service decode JSON or parse an import file.
-            if !roles.isEmpty { _ = try Database.bearerToken(request) }
+            if !roles.isEmpty { context.staffToken = try Database.bearerToken(request) }
             return try await handler(request, context)
         }
         let full = (prefix + (path.isEmpty ? "" : "/" + path)).split(separator: "/").map { segment in

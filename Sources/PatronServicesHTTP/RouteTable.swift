@@ -32,8 +32,6 @@ public final class RouteTable: Sendable {
     }
 
     private let storage = Mutex(Storage())
-    /// Whether any route has its own body limit; when none has, a request's limit needs no lookup.
-    private let anyBodyLimit = Atomic<Bool>(false)
 
     public init() {}
 
@@ -45,7 +43,6 @@ public final class RouteTable: Sendable {
             storage.routes.append(route)
             storage.bySegmentCount[segments.count, default: []].append(Compiled(route: route, segments: segments))
         }
-        if route.bodyLimit != nil { anyBodyLimit.store(true, ordering: .relaxed) }
     }
 
     /// Methods registered for paths matching `path` (parameters match any single segment).
@@ -55,8 +52,7 @@ public final class RouteTable: Sendable {
 
     /// The body limit of the route `method` `path` reaches, when it has its own.
     func bodyLimit(_ method: HTTPRequest.Method, _ path: String) -> Int? {
-        guard anyBodyLimit.load(ordering: .relaxed) else { return nil }
-        return routes(matching: path).first { $0.method == method }?.bodyLimit
+        routes(matching: path).first { $0.method == method }?.bodyLimit
     }
 
     private func routes(matching path: String) -> [Route] {

@@ -70,8 +70,17 @@ struct LoadFigures: Sendable {
         latencies.sort()
         guard !latencies.isEmpty else { throw ValidationError("pgbench wrote no transaction log") }
         // With --rate the logged time runs from the transaction's scheduled start: it includes the lag.
-        return LoadFigures(perSecond: tps, p50Microseconds: latencies[latencies.count / 2],
-            p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-            p999Microseconds: latencies[min(latencies.count - 1, latencies.count * 999 / 1000)])
+        return LoadFigures(perSecond: tps, sortedLatencies: latencies)
+    }
+}
+
+extension LoadFigures {
+    /// From latencies in microseconds, sorted: their p50, p99 and p99.9 beside the throughput.
+    init(perSecond: Double, sortedLatencies latencies: [Double], failed: Int = 0) {
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        self.init(perSecond: perSecond, p50Microseconds: percentile(0.5), p99Microseconds: percentile(0.99),
+            p999Microseconds: percentile(0.999), failed: failed)
     }
 }

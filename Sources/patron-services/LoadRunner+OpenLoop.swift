@@ -15,9 +15,9 @@ extension LoadRunner {
             path, rate, saturation, connections, seconds))
         say(String(format: "latency from each request's scheduled send time; goal: p99 at most 4× the unloaded p50 (%.0f µs)", unloadedP50))
         say("            rate/s  answered/s  failed  p50 µs  p99 µs  p99.9 µs  p99 ÷ unloaded p50")
-        say(String(format: "pgbench -R  %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", rate, sql.perSecond, sql.failed,
-            sql.p50Microseconds, sql.p99Microseconds, sql.p999Microseconds, sql.p99Microseconds / unloadedP50))
-        say(String(format: "HTTP        %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", rate, figures.perSecond, figures.failed,
-            figures.p50Microseconds, figures.p99Microseconds, figures.p999Microseconds, figures.p99Microseconds / unloadedP50))
+        for (label, row) in [("pgbench -R", sql), ("HTTP      ", figures)] {
+            say(String(format: "%@  %6.0f  %10.0f  %6d  %6.0f  %6.0f  %8.0f  %18.2f", label, rate, row.perSecond, row.failed,
+                row.p50Microseconds, row.p99Microseconds, row.p999Microseconds, row.p99Microseconds / unloadedP50))
+        }
     }
 }

@@ -136,7 +136,7 @@ struct LoadRunner {
 
     /// The open-loop generator against the service started here: `rate` requests a second over
     /// `connections` connections for the run's seconds, after one unmeasured second at the same rate.
-    func openLoop(rate: Double, connections: Int, request: @escaping @Sendable (Int) -> [UInt8]) async throws -> OpenLoopGenerator.Figures {
+    func openLoop(rate: Double, connections: Int, request: @escaping @Sendable (Int) -> [UInt8]) async throws -> LoadFigures {
         let (port, seconds) = (port, seconds)
         return try await withService {
             try await Self.offThePool {

@@ -10,15 +10,6 @@ import Synchronization
 /// connection is one thread, so a late answer delays that connection's next requests, whose wait is
 /// counted.
 struct OpenLoopGenerator {
-    struct Figures {
-        var scheduled: Int
-        var failed: Int
-        var perSecond: Double
-        var p50Microseconds: Double
-        var p99Microseconds: Double
-        var p999Microseconds: Double
-    }
-
     let port: Int
     let connections: Int
     let rate: Double
@@ -26,7 +17,7 @@ struct OpenLoopGenerator {
     /// The bytes of the `i`-th request.
     let request: @Sendable (Int) -> [UInt8]
 
-    func run() throws -> Figures {
+    func run() throws -> LoadFigures {
         let total = Int(rate * seconds)
         let start = Self.now() + 50_000_000  // 50 ms for the threads to start
         let results = Collected()
@@ -57,11 +48,7 @@ struct OpenLoopGenerator {
         done.wait()
         let elapsed = Double(Self.now() - start) / 1e9
         let (latencies, failed) = results.state.withLock { ($0.latencies.sorted(), $0.failed) }
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
-        return Figures(scheduled: total, failed: failed, perSecond: Double(latencies.count) / elapsed,
-            p50Microseconds: percentile(0.5), p99Microseconds: percentile(0.99), p999Microseconds: percentile(0.999))
+        return LoadFigures(perSecond: Double(latencies.count) / elapsed, sortedLatencies: latencies, failed: failed)
     }
 
     /// What the threads hand back.
