@@ -33,7 +33,9 @@ struct BenchDatabase {
             say("generating \(patrons) patrons and \(loans) loans (once; kept in database \(database))…")
             let began = ContinuousClock.now
             try await consortium.build(owner)
-            try await owner.execute("analyze")
+            // Vacuumed as autovacuum keeps a live database: the visibility map set, so an index-only scan
+            // (a report page's range) reads no heap page. Just after bulk inserts it reads one per entry.
+            try await owner.execute("vacuum (analyze)")
             say("generated in \(ContinuousClock.now - began)")
         }
         let handles = try await consortium.handles(owner)

@@ -68,9 +68,16 @@ create or replace function ps.can_see_institution(p_institution_id bigint) retur
     as $$ select ps.institution_visible_to(p_institution_id, ps.current_institution_id(), ps.current_staff_role()) $$;
 comment on function ps.can_see_institution(bigint) is 'Row-level security predicate: the row belongs to the current institution, or the request is a consortium admin''s.';
 
+-- Each argument is used once: a policy passes the role in a sub-select, and PostgreSQL does not inline a
+-- function that uses such an argument twice. Written as visible_to(…) and role <> 'report_reader', it
+-- was called once per row of every table a staff request scans under a write policy (a report page's
+-- 500 index entries cost 0.6 ms more, a third of the page's lookup).
 create or replace function ps.institution_writable_by(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
     language sql immutable parallel safe
-    as $$ select ps.institution_visible_to(p_institution_id, p_current_institution_id, p_role) and coalesce(p_role, '') <> 'report_reader' $$;
+    as $$
+        select case coalesce(p_role, '') when 'consortium_admin' then true when 'report_reader' then false
+                    else p_institution_id = p_current_institution_id end
+    $$;
 comment on function ps.institution_writable_by(bigint, bigint, text) is
     'Row-level security predicate for writes, given the request''s institution and role: visible, and not a read-only report reader.';
 
