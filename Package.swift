@@ -50,6 +50,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "Mail",
             dependencies: ["CCurl"],
@@ -69,6 +70,7 @@ let package = Package(
         .target(
             name: "PatronServicesHTTP",
             dependencies: [
+                "CMalloc",
                 "PatronServices",
                 "Postgres",
                 "Mail",

@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// lines they read).
 public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     let configuration = AppConfiguration(reader: reader)
+    LargeBufferReuse.apply()
     var logger = logger ?? Logger(label: "patron-services")
     logger.logLevel = configuration.logLevel
     let database = try await DatabaseProvider.resolve(configuration, logger: logger)

@@ -136,18 +136,22 @@ struct ContractAlignmentTests {
         }
     }
 
-    @Test("the outstanding bills report pages by bill id: following nextAfterBillId visits each of the library's outstanding bills once, in order, and a consortium administrator's pages every library's; each bill is its row of ps.outstanding_bills_report with every column in camelCase")
+    @Test("the outstanding bills report pages by bill id: following nextAfterBillId visits each of the library's outstanding bills once, in order, and a consortium administrator's pages every library's; each bill is its row of ps.outstanding_bills_report with every column in camelCase, and each page's balance is its own bills', in total and per currency")
     func keysetPages() async throws {
         let fixture = try await DemoFixture.make()
         let (rpl, ldl) = (fixture.institutions["RPL"]!, fixture.institutions["LDL"]!)
         let expected = try await fixture.asAdmin { connection -> (library: [Int64], all: [Int64]) in
-            for institution in [rpl, ldl] {
-                try await connection.query("""
-                    insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at, state)
-                    select institution_id, patron_id, 'other', 100 + n, now(), case when n % 4 = 0 then 'paid' else 'outstanding' end
-                    from (select institution_id, patron_id from ps.patron where institution_id = \(institution) order by patron_id limit 3) p,
-                         generate_series(1, 5) n
-                    """)
+            // LDL keeps its accounts in another currency, and the two libraries' bills alternate, so a
+            // consortium administrator's pages mix currencies.
+            try await connection.query("update ps.library set currency = 'CAD' where institution_id = \(ldl)")
+            for n in 1...5 {
+                for institution in [rpl, ldl] {
+                    try await connection.query("""
+                        insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at, state)
+                        select institution_id, patron_id, 'other', 100 + \(n) * 7 + patron_id % 5, now(), case when \(n) % 4 = 0 then 'paid' else 'outstanding' end
+                        from (select institution_id, patron_id from ps.patron where institution_id = \(institution) order by patron_id limit 3) p
+                        """)
+                }
             }
             let library = try await connection.query("select bill_id from ps.bill where institution_id = \(rpl) and state = 'outstanding' order by bill_id")
                 .rows.map { try $0.decode("bill_id", as: Int64.self) }
@@ -164,7 +168,7 @@ struct ContractAlignmentTests {
         try await withApp(database: fixture.database) { client async throws in
             var answered: [Int64: [String: Any]] = [:]
             for (token, want) in [(fixture.tokens["RPL/report_reader"]!, expected.library), (fixture.tokens["consortium_admin"]!, expected.all)] {
-                var seen: [Int64] = [], after: Int? = nil, pages = 0
+                var seen: [Int64] = [], after: Int? = nil, pages = 0, currencies: Set<Int> = []
                 repeat {
                     let response = try await client.call(.get, "/staff/v1/reports/outstanding-bills?limit=4" + (after.map { "&afterBillId=\($0)" } ?? ""),
                         token: token)
@@ -173,11 +177,25 @@ struct ContractAlignmentTests {
                     #expect(bills.count <= 4)
                     seen += bills.compactMap { ($0["billId"] as? Int).map(Int64.init) }
                     for bill in bills { if let id = bill["billId"] as? Int { answered[Int64(id)] = bill } }
+                    // The page's balance, in total and per currency, is its own bills'.
+                    let balances = bills.map { ($0["currency"] as? String ?? "?", $0["balanceMinor"] as? Int ?? 0) }
+                    let byCurrency = Dictionary(balances, uniquingKeysWith: +)
+                    #expect(response.object["pageBalanceMinor"] as? Int == balances.reduce(0) { $0 + $1.1 })
+                    #expect(response.object["pageBalanceByCurrency"] as? [String: Int] == byCurrency, "page \(pages): \(response.object)")
+                    currencies.insert(byCurrency.count)
                     after = response.object["nextAfterBillId"] as? Int
+                    #expect(after == (bills.count == 4 ? bills.last?["billId"] as? Int : nil))
                     pages += 1
                 } while after != nil && pages < 100
                 #expect(seen == want, "every outstanding bill once, in bill id order")
                 #expect(want.count > 4, "more than one page")
+                #expect(currencies.contains(token == fixture.tokens["consortium_admin"]! ? 2 : 1), "pages in \(currencies) currencies")
+                // After the last bill, a page is empty: no bills, no balance, no next page.
+                let response = try await client.call(.get, "/staff/v1/reports/outstanding-bills?limit=4&afterBillId=\(want.last!)", token: token)
+                #expect((response.object["bills"] as? [Any])?.isEmpty == true)
+                #expect(response.object["pageBalanceMinor"] as? Int == 0)
+                #expect((response.object["pageBalanceByCurrency"] as? [String: Int])?.isEmpty == true)
+                #expect(response.object["nextAfterBillId"] is NSNull)
             }
             for (id, text) in rows {
                 let row = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
