@@ -93,7 +93,7 @@ extension PostgresConnection {
                 switch attempts {
                 case 0: break
                 case 1: await Task.yield()
-                default: await PostgresReactor.shared.wait(socket, for: .readable)
+                default: await PostgresReactor.shared.waitForResult(conn, socket: socket)
                 }
                 attempts += 1
                 guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }

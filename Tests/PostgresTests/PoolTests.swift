@@ -156,6 +156,27 @@ struct PipelineTests {
             #expect(await connection.transactionState() == .idle)
         }
     }
+
+    /// The reactor thread reads a large answer's chunks as they arrive and resumes the task once it is
+    /// whole; this holds the answer intact on that path, alone and between other statements' results.
+    @Test("an answer of megabytes, arriving in hundreds of chunks, is read whole without blocking, alone and in a pipeline")
+    func largeAnswers() async throws {
+        try await withFreshConnection { connection, _ async throws in
+            // The first round prepares the statements (the blocking path); the next ones run them without blocking.
+            for round in 0..<3 {
+                let size = 3_000_000 + round
+                let text = try await connection.query("select repeat('ab', \(size))").scalar(String.self)
+                #expect(text.utf8.count == 2 * size && text.hasPrefix("abab") && text.hasSuffix("abab"))
+                let results = try await connection.pipeline(["begin", "select repeat('cd', \(size)), \(round)::int", "select 'after'", "commit"])
+                #expect(results.count == 4)
+                let row = try results[1].single()
+                #expect(try row.decode(String.self, at: 0).utf8.count == 2 * size)
+                #expect(try row.decode(Int.self, at: 1) == round)
+                #expect(try results[2].scalar(String.self) == "after")
+            }
+            #expect(await connection.transactionState() == .idle)
+        }
+    }
 }
 
 @Suite("The Postgres event loop executor")
