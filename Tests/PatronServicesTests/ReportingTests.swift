@@ -75,6 +75,51 @@ struct ReportingTests {
         }
     }
 
+    /// The report reads a patron the caller may see directly, and any other through ps.bill_patron: both
+    /// ways must show a bill's patron alike, and the second must not show a patron of a bill the caller cannot see.
+    @Test("a bill's patron shows the same in the outstanding bills report whether the caller may see the patron or not: the library's own patron, a partner library's, and to a consortium administrator")
+    func billPatronShownAlike() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!, ldl = fixture.institutions["LDL"]!
+        let columns = "bill_id, patron_id, patron_barcode, patron_name, patron_institution_id, orphan_reason"
+        let (bills, expected) = try await fixture.asAdmin { c async throws -> ([Int64], [[String?]]) in
+            var bills: [Int64] = []
+            for library in [rpl, ldl] {
+                let patron = try await c.query("select patron_id from ps.patron where institution_id = \(library) order by patron_id desc limit 1").scalar(Int64.self)
+                bills.append(try await c.query("""
+                    insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(rpl), \(patron), 'other', 125, now())
+                    returning bill_id
+                    """).scalar(Int64.self))
+            }
+            let expected = try await c.query("""
+                select b.bill_id::text, p.patron_id::text, p.barcode, p.last_name || ', ' || p.first_name, p.institution_id::text, null::text
+                from ps.bill b join ps.patron p using (patron_id) where b.bill_id = any(\(bills)::bigint[]) order by b.bill_id
+                """).rows.map { row in try (0..<6).map { try row.decode(String?.self, at: $0) } }
+            return (bills, expected)
+        }
+        func rows(_ connection: PostgresConnection) async throws -> [[String?]] {
+            try await connection.query("""
+                select \(unescaped: columns) from ps.outstanding_bills_report where bill_id = any(\(bills)::bigint[]) order by bill_id
+                """).rows.map { row in try (0..<6).map { try row.decode(String?.self, at: $0) } }
+        }
+        #expect(expected.count == 2 && expected[1][4] == String(ldl), "the second bill is owed by a partner library's patron")
+        try await ReportLogin.create(fixture, institution: rpl).with { connection async throws in
+            #expect(try await rows(connection) == expected)
+        }
+        try await fixture.asService(institution: "RPL", role: "library_admin") { connection async throws in
+            #expect(try await rows(connection) == expected, "library_admin")
+        }
+        try await fixture.asService(institution: nil) { connection async throws in
+            try await connection.execute("select set_config('ps.role', 'consortium_admin', true)")
+            #expect(try await rows(connection) == expected, "consortium_admin")
+        }
+        // Lakeshore's staff may see their patron, not Riverside's bill: no row, through either way.
+        try await fixture.asService(institution: "LDL", role: "library_admin") { connection async throws in
+            #expect(try await rows(connection).isEmpty)
+            #expect(try await connection.query("select count(*) from ps.bill_patron(\(bills[1]))").scalar(Int.self) == 0)
+        }
+    }
+
     @Test("a report login cannot choose its library or role with a setting, nor read a PIN hash or token hash")
     func reportLoginCannotEscape() async throws {
         let fixture = try await DemoFixture.make()
