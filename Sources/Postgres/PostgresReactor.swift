@@ -63,7 +63,8 @@ public final class PostgresReactor: TaskExecutor, Sendable {
     /// Suspends until libpq holds a whole result for `conn` (PQisBusy is 0) or reading fails, whichever the
     /// caller then finds out. A large answer (a report page is 186 KB) arrives in a dozen chunks: this
     /// thread reads each one as it comes and re-arms, and resumes the task once, where ``wait(_:for:)``
-    /// would hand every chunk to the task and back (two thread switches each, about 0.5 ms a page).
+    /// would hand every chunk to the task and back (two thread switches each: a page's futex wake-ups in
+    /// the service went from 23 to 8).
     func waitForResult(_ conn: OpaquePointer, socket fd: Int32) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             arm(fd, .readable, Waiter(continuation: continuation, reading: ReadingConnection(conn: conn)))
