@@ -16,7 +16,7 @@ public struct DatabaseBootstrap: Sendable {
     /// Creates `patron_owner`, `patron_app` and `patron_report` if missing. The app and report roles get
     /// no ownership and no BYPASSRLS.
     public func ensureRoles() async throws {
-        try await withSuperuser { connection in
+        _ = try await withSuperuser { connection in
             try await connection.execute(
                 """
                 do $$

@@ -98,8 +98,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             // Hummingbird closes the connection once this response is written.
             context.fireUserInboundEventTriggered(event)
         } else {
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: limits.drainGrace) { loopBound.value.fireUserInboundEventTriggered(event) }
+            let loopBound = NIOLoopBound((context: context, event: event), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: limits.drainGrace) { loopBound.value.context.fireUserInboundEventTriggered(loopBound.value.event) }
         }
     }
 
@@ -113,10 +113,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             inRequest = false
             registry.setWaiting(context.channel, true)
             // The response is complete: the next request head must come within the idle timeout.
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let idle = limits.idleTimeout
             let written = promise ?? context.eventLoop.makePromise()
-            written.futureResult.whenSuccess { [self] in self.arm(loopBound.value, idle) }
+            written.futureResult.whenSuccess { loopBound.value.handler.arm(loopBound.value.context, idle) }
             context.write(data, promise: written)
             return
         }
@@ -138,8 +138,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let next = min(deadline ?? .distantFuture, now + min(limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout))
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: next) { [self] in self.check(loopBound.value) }
+        // The handler and its context belong to the channel's event loop, where the task runs.
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: next) { loopBound.value.handler.check(loopBound.value.context) }
     }
 }
 
