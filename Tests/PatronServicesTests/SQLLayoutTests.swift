@@ -62,16 +62,20 @@ struct SQLLayoutTests {
         #expect(loose == [])
     }
 
-    @Test("a landed migration is never edited: each file matches sql/migrations/landed.sha256, and every file is listed")
+    /// The checksums of migrations 0001 to 0016 are in `landed.sha256`, which is itself never edited again;
+    /// each later migration lands with its own `NNNN_name.sql.sha256` beside it.
+    @Test("a landed migration is never edited: each file matches its recorded SHA-256 (landed.sha256, or its own .sql.sha256), and every file is recorded")
     func landedMigrationsUnchanged() async throws {
         let directory = TestDatabase.sqlDirectory + "/migrations"
-        let landed = try String(contentsOfFile: directory + "/landed.sha256", encoding: .utf8).split(separator: "\n")
-            .reduce(into: [String: String]()) { sums, line in
-                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-                if parts.count == 2 { sums[String(parts[1])] = String(parts[0]) }
-            }
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(files == landed.keys.sorted(), "sql/migrations/landed.sha256 lists every migration (add a new one's line when it lands)")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let landed = try entries.filter { $0.hasSuffix(".sha256") }.flatMap { sums in
+            try String(contentsOfFile: directory + "/" + sums, encoding: .utf8).split(separator: "\n")
+        }.reduce(into: [String: String]()) { sums, line in
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count == 2 { sums[String(parts[1])] = String(parts[0]) }
+        }
+        let files = entries.filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files == landed.keys.sorted(), "every migration has its SHA-256 recorded (a new one lands with its NNNN_name.sql.sha256)")
         let database = try await TestDatabase.create()
         try await PostgresConnection.with(database.superuser) { connection in
             for file in files {
