@@ -86,14 +86,18 @@ extension PostgresConnection {
         /// Reads before waiting: sending wakes the server process, which on a busy machine often runs
         /// the statement before this task runs again, so the answer is usually already there and one
         /// `recv` replaces registering with epoll and a hand-off from the reactor thread. The second
-        /// read comes after a yield; only then does the task wait on the reactor.
+        /// read comes after a yield; only then does the task wait on the reactor, which reads for it and
+        /// resumes it with the whole result (then there is nothing left to read here) or after a failure
+        /// (which the read here reports).
         func nextResult() async throws -> OpaquePointer? {
             var attempts = 0
             while PQisBusy(conn) == 1 {
                 switch attempts {
                 case 0: break
                 case 1: await Task.yield()
-                default: await PostgresReactor.shared.waitForResult(conn, socket: socket)
+                default:
+                    await PostgresReactor.shared.waitForResult(conn, socket: socket)
+                    if PQisBusy(conn) == 0 { continue }
                 }
                 attempts += 1
                 guard PQconsumeInput(conn) == 1 else { throw connection.connectionError(conn, sql: nil) }
