@@ -16,9 +16,11 @@ public struct DemoFixture: Sendable {
     /// tokens by "CODE/role" (and "consortium_admin").
     public let tokens: [String: String]
 
-    public static func make() async throws -> DemoFixture {
+    /// - Parameter showcase: also load the demo's showcase (items, loans, bills, policies, change requests
+    ///   at Riverside), for tests that need rows in every table.
+    public static func make(showcase: Bool = false) async throws -> DemoFixture {
         let database = try await TestDatabase.create()
-        let credentials = try await DemoSeed(owner: database.owner, sqlDirectory: TestDatabase.sqlDirectory).run()
+        let credentials = try await DemoSeed(owner: database.owner, sqlDirectory: TestDatabase.sqlDirectory, showcase: showcase).run()
         let owner = try await PostgresConnection.connect(database.owner)
         try await owner.execute("begin; select set_config('ps.role', 'consortium_admin', true)")
         var institutions: [String: Int64] = [:]

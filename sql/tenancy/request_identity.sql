@@ -86,6 +86,27 @@ create or replace function ps.can_write_institution(p_institution_id bigint) ret
     as $$ select ps.institution_writable_by(p_institution_id, ps.current_institution_id(), ps.current_staff_role()) $$;
 comment on function ps.can_write_institution(bigint) is 'Row-level security predicate for writes: visible, and not a read-only report reader.';
 
+-- Staff tables' write predicates, each argument used once for the same reason. A null role is no staff
+-- role: coalesce(…, 'patron') denies it, as "role not in ('pac', 'patron')" did.
+create or replace function ps.staff_writable_by(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
+    language sql immutable parallel safe
+    as $$
+        select case coalesce(p_role, 'patron') when 'consortium_admin' then true
+                    when 'report_reader' then false when 'pac' then false when 'patron' then false
+                    else p_institution_id = p_current_institution_id end
+    $$;
+comment on function ps.staff_writable_by(bigint, bigint, text) is
+    'Row-level security predicate for staff writes, given the request''s institution and role: writable (ps.institution_writable_by), and the request is no PAC''s or patron''s.';
+
+create or replace function ps.admin_writable_by(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
+    language sql immutable parallel safe
+    as $$
+        select case p_role when 'consortium_admin' then true when 'library_admin' then p_institution_id = p_current_institution_id
+                    else false end
+    $$;
+comment on function ps.admin_writable_by(bigint, bigint, text) is
+    'Row-level security predicate for administrators'' writes, given the request''s institution and role: a consortium administrator, or the institution''s library administrator.';
+
 create or replace function ps.patron_row_open_to(p_patron_id bigint, p_role text, p_signed_in_patron text) returns boolean
     language sql immutable parallel safe
     as $$ select coalesce(p_role, '') not in ('patron', 'pac') or p_patron_id = nullif(p_signed_in_patron, '')::bigint $$;
