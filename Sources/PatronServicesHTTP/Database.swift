@@ -65,6 +65,19 @@ struct Database: Sendable {
             return try await connection.pipeline(statements)[statements.count - 2]
         }
     }
+
+    /// ``staffQuery(_:_:_:options:)`` with the statement's rows read in place by `read`, which answers
+    /// from them without a Swift value per column.
+    func staffQuery<T: Sendable>(
+        _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions(),
+        readingRows read: @escaping @Sendable (PostgresRawResult) throws -> T
+    ) async throws -> T {
+        let authenticate = try authenticateStaff(request, context)
+        return try await pool.withConnection { connection in
+            let statements = options.prelude + [authenticate, query, "commit"]
+            return try await connection.pipeline(statements, readingInPlace: statements.count - 2, read)
+        }
+    }
 }
 
 extension Database {

@@ -16,8 +16,10 @@ struct ReportsController {
             endpoints.on(.get, path, roles: StaffRole.readers) { request, context in
                 let after = try request.queryID("afterBillId") ?? 0
                 let limit = min(try request.queryID("limit") ?? 500, 5000)
-                return try await db.staffJSON(
-                    request, context, BillingQueries.report(report, afterBillId: after, limit: limit), options: Self.pageOptions)
+                let page = try await db.staffQuery(
+                    request, context, BillingQueries.report(report, afterBillId: after, limit: limit), options: Self.pageOptions
+                ) { rows in try BillReportPage.answer(rows, limit: limit) }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: page))
             }
         }
     }

@@ -24,10 +24,12 @@ extension PostgresConnection {
     }
 
     /// ``pipeline(_:)`` without blocking a thread: one send, one sync, results read as they arrive.
-    func pipelineNonBlocking(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
+    func pipelineNonBlocking<T: Sendable>(
+        _ queries: [PostgresQuery], inPlace: InPlaceRead<T>?
+    ) async throws -> (results: [PostgresResult], value: T?) {
         let names = queries.map { preparedName(for: $0.sql) }
         guard names.allSatisfy({ $0 != nil }) else {
-            return try await cancellable { conn in try self.runPipeline(conn, queries) }
+            return try await cancellable { conn in try self.runPipeline(conn, queries, inPlace: inPlace) }
         }
         return try await nonBlocking { conn, io in
             guard PQenterPipelineMode(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
@@ -36,13 +38,15 @@ extension PostgresConnection {
             guard PQpipelineSync(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             try await io.flush()
             var results: [PostgresResult] = []
-            var firstError: PostgresError?
-            for query in queries {
+            var value: T?
+            var firstError: (any Error)?
+            for (position, query) in queries.enumerated() {
                 guard let result = try await io.nextResult() else { throw self.connectionError(conn, sql: query.sql) }
                 if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
                     do {
-                        results.append(try self.readResult(conn, result, sql: query.sql))
-                    } catch let error as PostgresError {
+                        try self.readPipelineResult(
+                            conn, result, sql: query.sql, position: position, inPlace: inPlace, into: &results, value: &value)
+                    } catch {
                         firstError = firstError ?? error
                     }
                 }
@@ -55,7 +59,7 @@ extension PostgresConnection {
                 if status == PGRES_PIPELINE_SYNC { break }
             }
             if let firstError { throw firstError }
-            return results
+            return (results, value)
         }
     }
 

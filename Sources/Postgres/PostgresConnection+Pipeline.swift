@@ -9,10 +9,44 @@ extension PostgresConnection {
     /// Used to run `begin; set_config(...); <call>; commit` as a single round trip on hot paths.
     public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
         for query in queries { try query.checkBinds() }
-        return try await exclusive { try await pipelineNonBlocking(queries) }
+        return try await exclusive { try await pipelineNonBlocking(queries, inPlace: InPlaceRead<Bool>?.none) }.results
     }
 
-    func runPipeline(_ conn: OpaquePointer, _ queries: [PostgresQuery]) throws -> [PostgresResult] {
+    /// ``pipeline(_:)``, reading statement `index`'s rows in place with `read` (called once, on the task
+    /// or thread that reads the results, while libpq holds them) and answering what `read` returns. The
+    /// other statements' results are read and dropped; any statement's error is thrown as there.
+    public func pipeline<T: Sendable>(
+        _ queries: [PostgresQuery], readingInPlace index: Int, _ read: @escaping @Sendable (PostgresRawResult) throws -> T
+    ) async throws -> T {
+        precondition(queries.indices.contains(index), "no statement \(index) in the pipeline")
+        for query in queries { try query.checkBinds() }
+        let outcome = try await exclusive { try await pipelineNonBlocking(queries, inPlace: InPlaceRead(index: index, read: read)) }
+        guard let value = outcome.value else { throw PostgresError.client("statement \(index) of the pipeline returned nothing") }
+        return value
+    }
+
+    /// Which statement of a pipeline is read in place, and how.
+    struct InPlaceRead<T: Sendable>: Sendable {
+        let index: Int
+        let read: @Sendable (PostgresRawResult) throws -> T
+    }
+
+    /// Result `position` of a pipeline: read in place when `inPlace` names it, else copied into `results`.
+    func readPipelineResult<T: Sendable>(
+        _ conn: OpaquePointer, _ result: OpaquePointer, sql: String, position: Int, inPlace: InPlaceRead<T>?,
+        into results: inout [PostgresResult], value: inout T?
+    ) throws {
+        guard let inPlace, inPlace.index == position else {
+            results.append(try readResult(conn, result, sql: sql))
+            return
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE: value = try inPlace.read(PostgresRawResult(result))
+        default: throw serverError(conn, result, sql: sql)
+        }
+    }
+
+    func runPipeline<T: Sendable>(_ conn: OpaquePointer, _ queries: [PostgresQuery], inPlace: InPlaceRead<T>?) throws -> (results: [PostgresResult], value: T?) {
         let names = try queries.map { try statementName(conn, for: $0) }
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError(conn, sql: nil) }
         defer { PQexitPipelineMode(conn) }
@@ -25,15 +59,16 @@ extension PostgresConnection {
         guard PQpipelineSync(conn) == 1 else { throw connectionError(conn, sql: nil) }
 
         var results: [PostgresResult] = []
-        var firstError: PostgresError?
-        for query in queries {
+        var value: T?
+        var firstError: (any Error)?
+        for (position, query) in queries.enumerated() {
             guard let result = PQgetResult(conn) else { throw connectionError(conn, sql: query.sql) }
             if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
                 PQclear(result)
             } else {
                 do {
-                    results.append(try readResult(conn, result, sql: query.sql))
-                } catch let error as PostgresError {
+                    try readPipelineResult(conn, result, sql: query.sql, position: position, inPlace: inPlace, into: &results, value: &value)
+                } catch {
                     firstError = firstError ?? error
                 }
                 PQclear(result)
@@ -48,6 +83,6 @@ extension PostgresConnection {
             if status == PGRES_PIPELINE_SYNC { break }
         }
         if let firstError { throw firstError }
-        return results
+        return (results, value)
     }
 }

@@ -49,8 +49,7 @@ public enum BillingQueries {
         case orphanedBills = "ps.orphaned_bills"
     }
 
-    /// One page of a bill report: bills after `afterBillId`, at most `limit`, with the page's balance
-    /// (and per currency, since a consortium administrator's page may mix libraries).
+    /// One page of a bill report: its bills after `afterBillId`, at most `limit`, in bill id order.
     ///
     /// The outstanding bills report's page is its next `limit` outstanding bills. Their last id is found
     /// first, in order from an index (the caller's library's, or for a consortium administrator every
@@ -76,41 +75,27 @@ public enum BillingQueries {
                     union all
                     (select * from ps.outstanding_bills_report where ps.current_institution_id() is null
                        and bill_id > \(afterBillId) and bill_id <= (select bill_id from last)))
-            \(unescaped: pageAnswer(limit: limit))
+            \(unescaped: pageRows)
             """
         case .orphanedBills:
             """
             with page as not materialized (select * from ps.orphaned_bills where bill_id > \(afterBillId) order by bill_id limit \(limit))
-            \(unescaped: pageAnswer(limit: limit))
+            \(unescaped: pageRows)
             """
         }
     }
 
-    /// The answer built from the page's rows (`limit` is an integer, written into the text as such).
-    ///
-    /// Each bill is one row of a select whose columns are the view's in camelCase, turned into JSON by
-    /// `json_agg`, not through `ps.api(to_jsonb(row))` (which renames every key of every row: about 30 µs
-    /// a bill, as much as reading the bill through the view) nor `json_build_object` (which looks up
-    /// the output function of each of its 30 arguments for every bill: about 5 µs a bill); this costs
-    /// about 2.5 µs. Everything else comes from the same pass over the rows: the page's balance, count and
-    /// last id, and its balance per currency, which for a page in several currencies (a consortium
-    /// administrator's, across libraries) sums the pass's currencies and balances by currency. The page is
-    /// named once, so PostgreSQL neither materializes it nor plans the view twice: setting up a second copy
-    /// of the view's plan (each table with its row-level security) cost 0.6 ms of a 3 ms page of 500.
-    static func pageAnswer(limit: Int64) -> String {
+    /// The page's rows in bill id order, their columns the view's in camelCase: the service writes the
+    /// answer from them (`BillReportPage`), with the page's balance, per currency, and the next page's
+    /// start. Built by PostgreSQL (`json_agg` and the sums in one pass), the JSON took 0.9 ms of a page of
+    /// 500 against 0.15 ms in the service. The page is named once, so PostgreSQL neither materializes it
+    /// nor plans the view twice: setting up a second copy of the view's plan (each table with its
+    /// row-level security) cost 0.6 ms of a 3 ms page.
+    static let pageRows = """
+        select p.bill_id as "billId", p.institution_id as "institutionId", p.patron_id as "patronId",
+            p.patron_institution_id as "patronInstitutionId", p.patron_name as "patronName", p.patron_barcode as "patronBarcode",
+            p.kind, p.reason, p.amount_minor as "amountMinor", p.balance_minor as "balanceMinor", p.currency,
+            p.posted_at as "postedAt", p.created_at as "createdAt", p.membership_id as "membershipId", p.orphan_reason as "orphanReason"
+        from page p order by p.bill_id
         """
-        select json_build_object('bills', coalesce(json_agg(b order by b."billId"), '[]'),
-            'pageBalanceMinor', coalesce(sum(b."balanceMinor"), 0),
-            'pageBalanceByCurrency', case when count(*) = 0 then '{}'::json
-                when min(b.currency) = max(b.currency) then json_build_object(min(b.currency), sum(b."balanceMinor"))
-                else (select json_object_agg(c.currency, c.minor) from (select currency, sum(minor) as minor
-                      from unnest(array_agg(b.currency), array_agg(b."balanceMinor")) u (currency, minor) group by currency) c) end,
-            'nextAfterBillId', case when count(*) = \(limit) then max(b."billId") end)
-        from (select p.bill_id as "billId", p.institution_id as "institutionId", p.patron_id as "patronId",
-                p.patron_institution_id as "patronInstitutionId", p.patron_name as "patronName", p.patron_barcode as "patronBarcode",
-                p.kind, p.reason, p.amount_minor as "amountMinor", p.balance_minor as "balanceMinor", p.currency,
-                p.posted_at as "postedAt", p.created_at as "createdAt", p.membership_id as "membershipId",
-                p.orphan_reason as "orphanReason" from page p) b
-        """
-    }
 }

@@ -1,0 +1,58 @@
+import NIOCore
+import Postgres
+
+/// A bill report's page answer, written from the page's rows (``BillingQueries/report(_:afterBillId:limit:)``,
+/// in bill id order) while libpq holds them:
+/// `{"bills":[…],"pageBalanceMinor":…,"pageBalanceByCurrency":{…},"nextAfterBillId":…}`.
+///
+/// The page's balance is the sum of its rows' balances, per currency in the order the currencies first
+/// appear (a consortium administrator's page may mix libraries); `nextAfterBillId` is the last bill's id
+/// when the page is full, else null.
+enum BillReportPage {
+    static func answer(_ rows: PostgresRawResult, limit: Int64) throws -> ByteBuffer {
+        let columns = (0..<rows.columnCount).map { rows.columnName($0) }
+        guard let id = columns.firstIndex(of: "billId"), let balance = columns.firstIndex(of: "balanceMinor"),
+            let currency = columns.firstIndex(of: "currency")
+        else { throw PostgresError(kind: .client, message: "a bill report page needs billId, balanceMinor and currency columns") }
+
+        var total: Int64 = 0
+        var byCurrency: [(currency: String, minor: Int64)] = []
+        for row in 0..<rows.rowCount {
+            let minor = try integer(rows.bytes(row, balance))
+            let code = String(decoding: rows.bytes(row, currency), as: UTF8.self)
+            // A bill is at most 10^12 minor units (ps.bill's check) and a page at most 5,000 bills: no overflow.
+            total += minor
+            if let slot = byCurrency.firstIndex(where: { $0.currency == code }) {
+                byCurrency[slot].minor += minor
+            } else {
+                byCurrency.append((code, minor))
+            }
+        }
+
+        var buffer = ByteBufferAllocator().buffer(capacity: 400 * rows.rowCount + 128)
+        buffer.writeStaticString("{\"bills\":")
+        RowsJSON.writeArray(rows, into: &buffer)
+        buffer.writeString(",\"pageBalanceMinor\":\(total),\"pageBalanceByCurrency\":{")
+        for (index, entry) in byCurrency.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            Array(entry.currency.utf8).withUnsafeBytes { RowsJSON.writeString($0, into: &buffer) }
+            buffer.writeString(":\(entry.minor)")
+        }
+        buffer.writeStaticString("},\"nextAfterBillId\":")
+        if Int64(rows.rowCount) == limit, rows.rowCount > 0 {
+            buffer.writeBytes(rows.bytes(rows.rowCount - 1, id))
+        } else {
+            buffer.writeStaticString("null")
+        }
+        buffer.writeStaticString("}")
+        return buffer
+    }
+
+    /// An int8 column's text.
+    static func integer(_ text: UnsafeRawBufferPointer) throws -> Int64 {
+        guard let value = Int64(String(decoding: text, as: UTF8.self)) else {
+            throw PostgresError(kind: .decoding, message: "not an integer: \(String(decoding: text, as: UTF8.self))")
+        }
+        return value
+    }
+}
