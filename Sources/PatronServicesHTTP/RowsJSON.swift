@@ -41,7 +41,7 @@ enum RowsJSON {
         }
         var bound = 2
         for row in 0..<rows.rowCount {
-            bound += keys.count + 2
+            bound += keys.count + 3  // the keys, and `,` `{` `}`
             for column in 0..<rows.columnCount { bound += 6 * rows.bytes(row, column).count + 8 }
         }
         keys.withUnsafeBytes { keys in

@@ -14,7 +14,9 @@ extension PostgresConnection {
 
     /// ``pipeline(_:)``, reading statement `index`'s rows in place with `read` (called once, on the task
     /// or thread that reads the results, while libpq holds them) and answering what `read` returns. The
-    /// other statements' results are read and dropped; any statement's error is thrown as there.
+    /// other statements' results are read and dropped; any statement's error is thrown as there. An error
+    /// `read` throws is thrown too, once the pipeline is read to its end; the server knows nothing of it,
+    /// so the statements after (a `commit`) have run: read in place only what a read-only statement returns.
     public func pipeline<T: Sendable>(
         _ queries: [PostgresQuery], readingInPlace index: Int, _ read: @escaping @Sendable (PostgresRawResult) throws -> T
     ) async throws -> T {
@@ -46,7 +48,9 @@ extension PostgresConnection {
         }
     }
 
-    func runPipeline<T: Sendable>(_ conn: OpaquePointer, _ queries: [PostgresQuery], inPlace: InPlaceRead<T>?) throws -> (results: [PostgresResult], value: T?) {
+    func runPipeline<T: Sendable>(
+        _ conn: OpaquePointer, _ queries: [PostgresQuery], inPlace: InPlaceRead<T>?
+    ) throws -> (results: [PostgresResult], value: T?) {
         let names = try queries.map { try statementName(conn, for: $0) }
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError(conn, sql: nil) }
         defer { PQexitPipelineMode(conn) }
