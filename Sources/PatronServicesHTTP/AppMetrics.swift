@@ -2,7 +2,8 @@ import Postgres
 import Prometheus
 
 /// The service's Prometheus metrics, held in its own registry (not the process-global MetricsSystem,
-/// so that tests can build many applications in one process).
+/// so that tests can build many applications in one process). Each name is its base and unit, joined
+/// with an underscore by the registry (`http_requests` and `total` give `http_requests_total`).
 public final class AppMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     static let latencyBuckets: [Duration] = [
@@ -14,10 +15,10 @@ public final class AppMetrics: Sendable {
 
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            descriptor: .init(metricName: "http_requests_total", helpText: "HTTP requests by method, route and status."), labels: [("method", method), ("route", route), ("status", String(status))]
+            descriptor: .init(metricName: "http_requests", unitName: "total", helpText: "HTTP requests by method, route and status."), labels: [("method", method), ("route", route), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: .init(metricName: "http_request_duration_seconds", helpText: "HTTP request latency."), labels: [("method", method), ("route", route), ("status", String(status))],
+            descriptor: .init(metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency."), labels: [("method", method), ("route", route), ("status", String(status))],
             buckets: Self.latencyBuckets
         ).recordNanoseconds(duration.nanoseconds)
     }
@@ -25,7 +26,7 @@ public final class AppMetrics: Sendable {
     /// One delivery attempt of a notice: outcome sent, temporary (will retry) or permanent (dead).
     func recordNotice(kind: String, outcome: String) {
         registry.makeCounter(
-            descriptor: .init(metricName: "notice_deliveries_total", helpText: "Notice delivery attempts by this process, by kind and outcome."),
+            descriptor: .init(metricName: "notice_deliveries", unitName: "total", helpText: "Notice delivery attempts by this process, by kind and outcome."),
             labels: [("kind", kind), ("outcome", outcome)]
         ).increment()
     }
@@ -35,12 +36,12 @@ public final class AppMetrics: Sendable {
     func recordOutbox(_ figures: OutboxFigures) {
         for count in figures.counts {
             registry.makeGauge(
-                descriptor: .init(metricName: "notices", helpText: "Notices in the outbox by kind and status."),
+                descriptor: .init(metricName: "notices", unitName: "", helpText: "Notices in the outbox by kind and status."),
                 labels: [("kind", count.kind), ("status", count.status)]
             ).set(Int64(count.count))
         }
         registry.makeGauge(
-            descriptor: .init(metricName: "notices_oldest_pending_seconds", helpText: "Age of the oldest e-mail or text notice not yet sent.")
+            descriptor: .init(metricName: "notices_oldest_pending", unitName: "seconds", helpText: "Age of the oldest e-mail or text notice not yet sent.")
         ).set(figures.oldestPendingSeconds)
     }
 
@@ -53,10 +54,16 @@ public final class AppMetrics: Sendable {
     /// Prometheus text exposition, with the pool's gauges read at scrape time.
     func render(pool: PostgresPool?) -> String {
         if let statistics = pool?.statistics {
-            registry.makeGauge(name: "db_pool_connections", labels: [("state", "in_use")]).set(Int64(statistics.inUse))
-            registry.makeGauge(name: "db_pool_connections", labels: [("state", "idle")]).set(Int64(statistics.idle))
-            registry.makeGauge(name: "db_pool_waiters").set(Int64(statistics.waiters))
-            registry.makeGauge(name: "db_pool_connections_opened").set(Int64(statistics.opened))
+            let connections = MetricNameDescriptor(
+                metricName: "db_pool_connections", unitName: "", helpText: "The service's PostgreSQL connections, in use and idle.")
+            registry.makeGauge(descriptor: connections, labels: [("state", "in_use")]).set(Int64(statistics.inUse))
+            registry.makeGauge(descriptor: connections, labels: [("state", "idle")]).set(Int64(statistics.idle))
+            registry.makeGauge(
+                descriptor: .init(metricName: "db_pool_waiters", unitName: "", helpText: "Requests waiting for a PostgreSQL connection.")
+            ).set(Int64(statistics.waiters))
+            registry.makeGauge(
+                descriptor: .init(metricName: "db_pool_connections_opened", unitName: "", helpText: "PostgreSQL connections the pool has opened.")
+            ).set(Int64(statistics.opened))
         }
         return String(decoding: registry.emitToBuffer(), as: UTF8.self)
     }

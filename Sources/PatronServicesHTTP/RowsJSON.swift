@@ -44,7 +44,7 @@ enum RowsJSON {
             bound += keys.count + 3  // the keys, and `,` `{` `}`
             for column in 0..<rows.columnCount { bound += 6 * rows.bytes(row, column).count + 8 }
         }
-        keys.withUnsafeBytes { keys in
+        _ = keys.withUnsafeBytes { keys in
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
                 var out = Output(base: target.baseAddress!)
                 out.byte(UInt8(ascii: "["))
