@@ -28,7 +28,7 @@ struct ContractCheckingClient: TestClientProtocol {
     private static func record(file: String, line: String) {
         recording.withLock {
             guard let handle = FileHandle(forWritingAtPath: file) ?? {
-                FileManager.default.createFile(atPath: file, contents: nil)
+                _ = FileManager.default.createFile(atPath: file, contents: nil)
                 return FileHandle(forWritingAtPath: file)
             }() else { return }
             handle.seekToEndOfFile()

@@ -45,6 +45,7 @@ public struct DemoFixture: Sendable {
 
     /// Runs `body` on a connection as the service role, acting as `role` of institution `code` (or with no
     /// identity at all when `code` is nil), inside a transaction that is rolled back afterwards.
+    @discardableResult
     public func asService<T: Sendable>(
         institution code: String?, role: String = "library_admin", _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -71,6 +72,7 @@ public struct DemoFixture: Sendable {
     }
 
     /// Runs `body` as the owner acting as consortium admin, committed.
+    @discardableResult
     public func asAdmin<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await PostgresConnection.connect(database.owner)
         do {

@@ -384,6 +384,7 @@ extension String {
 
 extension PostgresConnection {
     /// Opens a connection for `body` and closes it afterwards, whether `body` returns or throws.
+    @discardableResult
     public static func with<T: Sendable>(
         _ configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres"),
         _ body: (PostgresConnection) async throws -> T

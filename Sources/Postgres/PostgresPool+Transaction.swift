@@ -1,6 +1,7 @@
 extension PostgresPool {
     /// Runs `body` in a transaction on a pooled connection: committed when `body` returns, rolled back
     /// when it throws. `begin` and the settings go to the server together, in one round trip.
+    @discardableResult
     public func withTransaction<Result: Sendable>(
         _ options: TransactionOptions = TransactionOptions(),
         _ body: (PostgresConnection) async throws -> Result

@@ -119,7 +119,7 @@ struct PoolTests {
     func commitAndRollback() async throws {
         let database = try await TestDatabase.create()
         let pool = pool(database, size: 2)
-        try await pool.query("create table t (n int)")
+        _ = try await pool.query("create table t (n int)")
         try await pool.withTransaction { try await $0.query("insert into t values (1)") }
         struct Boom: Error {}
         await #expect(throws: Boom.self) {
