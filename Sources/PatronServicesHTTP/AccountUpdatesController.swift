@@ -70,7 +70,9 @@ struct AccountUpdatesController {
         endpoints.on(.get, "change-requests", roles: StaffRole.circulation + [.reportReader]) { request, context in
             try await db.staffJSON(request, context,
                 AccountUpdateQueries.queue(branch: try request.queryID("branchId"),
-                    minAgeHours: try request.queryID("minAgeHours").map { min($0, 876_000) }))
+                    minAgeHours: try request.queryID("minAgeHours").map { min($0, 876_000) },
+                    afterRequestId: try request.queryID("afterRequestId"), limit: min(try request.queryID("limit") ?? 500, 5000)),
+                notFound: "change request")
         }
         endpoints.on(.post, "change-requests/:id/fields/:field/decision", roles: StaffRole.circulation) { request, context in
             let body = try await request.decodeJSON(Decision.self, context: context)

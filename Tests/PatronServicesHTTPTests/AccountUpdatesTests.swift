@@ -357,6 +357,70 @@ struct AccountUpdatesTests {
         #expect(try await f.verifyBlocked() == false)
     }
 
+    @Test("the staff queue comes a page at a time, oldest first: following the last requestId visits every pending request once; a request decided since still marks its place; another library's request or an unknown one is 404")
+    func queuePages() async throws {
+        let f = try await AccountUpdatesFixture.make()
+        let (rpl, ldl) = (f.fixture.institutions["RPL"]!, f.fixture.institutions["LDL"]!)
+        // Seven pending requests of seven patrons, the later ones submitted earlier, three at the same moment
+        // (the id orders those).
+        let expected = try await f.fixture.asAdmin { c async throws -> [Int64] in
+            try await c.query("""
+                with r as (
+                    insert into ps.change_request (institution_id, patron_id, branch_id, submitted_at)
+                    select institution_id, patron_id, registered_branch_id, timestamptz '2026-01-01' + make_interval(hours => least(8 - n, 5)::int)
+                    from (select institution_id, patron_id, registered_branch_id, row_number() over (order by patron_id desc) as n
+                          from ps.patron where institution_id = \(rpl) order by patron_id desc limit 7) p
+                    returning institution_id, request_id, patron_id)
+                insert into ps.change_request_field (institution_id, request_id, patron_id, field, new_value, state)
+                select institution_id, request_id, patron_id, 'phone', '"312-555-0100"', 'pending' from r
+                """)
+            return try await c.query("select request_id from ps.change_request where institution_id = \(rpl) and status = 'pending' order by submitted_at, request_id")
+                .map { try $0.decode("request_id", as: Int64.self) }
+        }
+        let other = try await f.fixture.asAdmin { c async throws -> Int64 in
+            try await c.query("""
+                with r as (
+                    insert into ps.change_request (institution_id, patron_id, branch_id)
+                    select institution_id, patron_id, registered_branch_id from ps.patron where institution_id = \(ldl) limit 1
+                    returning institution_id, request_id, patron_id)
+                insert into ps.change_request_field (institution_id, request_id, patron_id, field, new_value, state)
+                select institution_id, request_id, patron_id, 'phone', '"312-555-0100"', 'pending' from r returning request_id
+                """).scalar(Int64.self)
+        }
+        #expect(expected.count == 7)
+        let staff = f.fixture.tokens["RPL/circulation_staff"]!
+        try await withApp(database: f.fixture.database) { client async throws in
+            var seen: [Int64] = [], after: Int64? = nil, pages = 0
+            repeat {
+                let response = try await client.call(.get, "/staff/v1/change-requests?limit=3" + (after.map { "&afterRequestId=\($0)" } ?? ""), token: staff)
+                #expect(response.status == .ok)
+                let ids = response.array.compactMap { ($0["requestId"] as? Int).map(Int64.init) }
+                #expect(ids.count <= 3)
+                seen += ids
+                after = ids.count == 3 ? ids.last : nil
+                pages += 1
+            } while after != nil && pages < 10
+            #expect(seen == expected, "every pending request once, oldest first")
+            #expect(pages == 3)
+
+            // A request decided after its page was read still marks where the next page starts.
+            try await f.fixture.asAdmin { c async throws in
+                try await c.query("update ps.change_request set status = 'resolved' where request_id = \(expected[2])")
+            }
+            var response = try await client.call(.get, "/staff/v1/change-requests?limit=3&afterRequestId=\(expected[2])", token: staff)
+            #expect(response.array.compactMap { ($0["requestId"] as? Int).map(Int64.init) } == Array(expected[3...5]))
+            // Without limit, the first page holds at most 500; the queue here holds six.
+            response = try await client.call(.get, "/staff/v1/change-requests", token: staff)
+            #expect(response.array.count == 6)
+
+            for cursor in [other, 999_999_999] {
+                response = try await client.call(.get, "/staff/v1/change-requests?afterRequestId=\(cursor)", token: staff)
+                #expect(response.status == .notFound)
+                #expect(try response.problem().code == "not_found")
+            }
+        }
+    }
+
     @Test("two staff acting on the same request at once cannot both apply it")
     func concurrentDecisions() async throws {
         let f = try await AccountUpdatesFixture.make()

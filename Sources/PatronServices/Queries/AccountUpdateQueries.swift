@@ -41,12 +41,20 @@ public enum AccountUpdateQueries {
         "select ps.update_notice_optouts(\(optOuts)::jsonb)"
     }
 
-    /// The change-request queue, oldest first, optionally for one branch and at least some hours old.
-    public static func queue(branch: Int64?, minAgeHours: Int64?) -> PostgresQuery {
+    /// A page of the change-request queue, oldest first (submitted, then request id), optionally for one
+    /// branch and at least some hours old: at most `limit` requests after `afterRequestId` in that order.
+    /// The cursor may be a request decided since (it keeps its place); NULL (404) when the caller cannot
+    /// see it. A page sorts only the pending requests it filters (a top-`limit` sort), never the history.
+    public static func queue(branch: Int64?, minAgeHours: Int64?, afterRequestId: Int64?, limit: Int64) -> PostgresQuery {
         """
-        select coalesce(jsonb_agg(ps.api(to_jsonb(q)) order by q.submitted_at, q.request_id), '[]') from ps.change_request_queue q
-        where (\(branch)::bigint is null or q.branch_id = \(branch))
-          and (\(minAgeHours)::bigint is null or q.age >= make_interval(hours => \(minAgeHours)::int))
+        with after as materialized (select c.submitted_at, c.request_id from ps.change_request c where c.request_id = \(afterRequestId))
+        select case when \(afterRequestId)::bigint is not null and not exists (select 1 from after) then null
+            else coalesce((select jsonb_agg(ps.api(to_jsonb(q)) order by q.submitted_at, q.request_id) from (
+                select * from ps.change_request_queue q
+                where (\(branch)::bigint is null or q.branch_id = \(branch))
+                  and (\(minAgeHours)::bigint is null or q.age >= make_interval(hours => \(minAgeHours)::int))
+                  and (\(afterRequestId)::bigint is null or (q.submitted_at, q.request_id) > (select a.submitted_at, a.request_id from after a))
+                order by q.submitted_at, q.request_id limit \(limit)) q), '[]') end
         """
     }
 
