@@ -87,7 +87,9 @@ create or replace function ps.can_write_institution(p_institution_id bigint) ret
 comment on function ps.can_write_institution(bigint) is 'Row-level security predicate for writes: visible, and not a read-only report reader.';
 
 -- Staff tables' write predicates, each argument used once for the same reason. A null role is no staff
--- role: coalesce(…, 'patron') denies it, as "role not in ('pac', 'patron')" did.
+-- role: coalesce(…, 'patron') denies it, as "role not in ('pac', 'patron')" did. The policies in
+-- sql/security name them once per command (for insert, for update, for delete), never "for all": PostgreSQL
+-- applies a "for all" policy to reads too, OR'ed with the read policy, and writing implies seeing.
 create or replace function ps.staff_writable_by(p_institution_id bigint, p_current_institution_id bigint, p_role text) returns boolean
     language sql immutable parallel safe
     as $$
