@@ -25,7 +25,7 @@ public final class SMTPSink: @unchecked Sendable {
     /// Starts the server (on `port`, or a free one) with the fault options of `smtp_sink.py`.
     public static func start(port: Int = 0, _ options: [String] = []) throws -> SMTPSink {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString).jsonl")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python.path)
         process.arguments = python.arguments + [script, "--port", String(port), "--out", output.path] + options
