@@ -48,11 +48,8 @@ enum BillReportPage {
         return buffer
     }
 
-    /// An int8 column's text.
+    /// An int8 column's text, decoded as every other column of the project is.
     static func integer(_ text: UnsafeRawBufferPointer) throws -> Int64 {
-        guard let value = Int64(String(decoding: text, as: UTF8.self)) else {
-            throw PostgresError(kind: .decoding, message: "not an integer: \(String(decoding: text, as: UTF8.self))")
-        }
-        return value
+        try Int64.decode(postgresText: String(decoding: text, as: UTF8.self))
     }
 }

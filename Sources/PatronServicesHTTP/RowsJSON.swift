@@ -29,16 +29,15 @@ enum RowsJSON {
     static func writeArray(_ rows: PostgresRawResult, into buffer: inout ByteBuffer) {
         let kinds = (0..<rows.columnCount).map { kind(ofType: rows.columnType($0)) }
         // Each key with what goes before it: `{"billId":` for the first, `,"institutionId":` after.
-        var keys: [UInt8] = []
+        var keyText = ByteBuffer()
         var keyEnds: [Int] = []
         for column in 0..<rows.columnCount {
-            var key = ByteBuffer()
-            key.writeString(column == 0 ? "{" : ",")
-            Array(rows.columnName(column).utf8).withUnsafeBytes { writeString($0, into: &key) }
-            key.writeString(":")
-            keys += key.readableBytesView
-            keyEnds.append(keys.count)
+            keyText.writeString(column == 0 ? "{" : ",")
+            Array(rows.columnName(column).utf8).withUnsafeBytes { writeString($0, into: &keyText) }
+            keyText.writeString(":")
+            keyEnds.append(keyText.readableBytes)
         }
+        let keys = Array(keyText.readableBytesView)
         var bound = 2
         for row in 0..<rows.rowCount {
             bound += keys.count + 3  // the keys, and `,` `{` `}`
