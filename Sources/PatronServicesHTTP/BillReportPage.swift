@@ -2,7 +2,7 @@ import NIOCore
 import Postgres
 
 /// A bill report's page answer, written from the page's rows (``BillingQueries/report(_:afterBillId:limit:)``,
-/// in bill id order) while libpq holds them:
+/// in bill id order, in binary form) while libpq holds them:
 /// `{"bills":[…],"pageBalanceMinor":…,"pageBalanceByCurrency":{…},"nextAfterBillId":…}`.
 ///
 /// The page's balance is the sum of its rows' balances, per currency in the order the currencies first
@@ -18,7 +18,7 @@ enum BillReportPage {
         var total: Int64 = 0
         var byCurrency: [(currency: String, minor: Int64)] = []
         for row in 0..<rows.rowCount {
-            let minor = try integer(rows.bytes(row, balance))
+            let minor = try integer(rows, row, balance)
             let code = String(decoding: rows.bytes(row, currency), as: UTF8.self)
             // A bill is at most 10^12 minor units (ps.bill's check) and a page at most 5,000 bills: no overflow.
             total += minor
@@ -31,7 +31,7 @@ enum BillReportPage {
 
         var buffer = ByteBufferAllocator().buffer(capacity: 400 * rows.rowCount + 128)
         buffer.writeStaticString("{\"bills\":")
-        RowsJSON.writeArray(rows, into: &buffer)
+        try RowsJSON.writeArray(rows, into: &buffer)
         buffer.writeString(",\"pageBalanceMinor\":\(total),\"pageBalanceByCurrency\":{")
         for (index, entry) in byCurrency.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
@@ -40,7 +40,7 @@ enum BillReportPage {
         }
         buffer.writeStaticString("},\"nextAfterBillId\":")
         if Int64(rows.rowCount) == limit, rows.rowCount > 0 {
-            buffer.writeBytes(rows.bytes(rows.rowCount - 1, id))
+            buffer.writeString(String(try integer(rows, rows.rowCount - 1, id)))
         } else {
             buffer.writeStaticString("null")
         }
@@ -48,8 +48,11 @@ enum BillReportPage {
         return buffer
     }
 
-    /// An int8 column's text, decoded as every other column of the project is.
-    static func integer(_ text: UnsafeRawBufferPointer) throws -> Int64 {
-        try Int64.decode(postgresText: String(decoding: text, as: UTF8.self))
+    /// A non-null `int8` value in binary form.
+    static func integer(_ rows: PostgresRawResult, _ row: Int, _ column: Int) throws -> Int64 {
+        guard rows.columnType(column) == 20, let value = rows.value(row, column), value.count == 8 else {
+            throw PostgresError(kind: .decoding, message: "column \(rows.columnName(column)) of a bill report page is not a non-null int8")
+        }
+        return RowsJSON.int64(value)
     }
 }

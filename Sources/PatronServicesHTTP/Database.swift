@@ -66,8 +66,8 @@ struct Database: Sendable {
         }
     }
 
-    /// ``staffQuery(_:_:_:options:)`` with the statement's rows read in place by `read`, which answers
-    /// from them without a Swift value per column.
+    /// ``staffQuery(_:_:_:options:)`` with the statement's rows read in place by `read`, in binary form,
+    /// which answers from them without a Swift value per column.
     func staffQuery<T: Sendable>(
         _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions(),
         readingRows read: @escaping @Sendable (PostgresRawResult) throws -> T
@@ -75,7 +75,7 @@ struct Database: Sendable {
         let authenticate = try authenticateStaff(request, context)
         return try await pool.withConnection { connection in
             let statements = options.prelude + [authenticate, query, "commit"]
-            return try await connection.pipeline(statements, readingInPlace: statements.count - 2, read)
+            return try await connection.pipeline(statements, readingInPlace: statements.count - 2, binary: true, read)
         }
     }
 }

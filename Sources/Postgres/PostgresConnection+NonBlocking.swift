@@ -34,7 +34,9 @@ extension PostgresConnection {
         return try await nonBlocking { conn, io in
             guard PQenterPipelineMode(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             defer { PQexitPipelineMode(conn) }
-            for (query, name) in zip(queries, names) { try io.send(query, name!) }
+            for (position, (query, name)) in zip(queries, names).enumerated() {
+                try io.send(query, name!, resultFormat: Self.resultFormat(inPlace, position: position))
+            }
             guard PQpipelineSync(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             try await io.flush()
             var results: [PostgresResult] = []
@@ -69,9 +71,10 @@ extension PostgresConnection {
         let conn: OpaquePointer
         let socket: Int32
 
-        func send(_ query: PostgresQuery, _ name: String) throws {
+        /// Sends `query` as prepared statement `name`; its results in text (`resultFormat` 0) or binary (1).
+        func send(_ query: PostgresQuery, _ name: String, resultFormat: Int32 = 0) throws {
             let sent = withCStrings(query.binds) { values in
-                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, 0)
+                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, resultFormat)
             }
             guard sent == 1 else { throw connection.connectionError(conn, sql: query.sql) }
         }
