@@ -101,16 +101,28 @@ comment on function ps.create_library(text, text, text, text) is
 
 create or replace function ps.update_library(p_institution_id bigint, p_name text, p_currency text, p_time_zone text,
                                              p_reply_to_email text) returns jsonb
-    language sql volatile
+    language plpgsql volatile
     as $$
+    declare
+        answer jsonb;
+    begin
+        -- Amounts are minor units of the library's currency, with no conversion: changing the currency
+        -- under recorded money would silently re-denominate every bill, payment and item cost.
+        if exists (select 1 from ps.library where institution_id = p_institution_id and currency <> p_currency)
+           and (exists (select 1 from ps.bill where institution_id = p_institution_id)
+                or exists (select 1 from ps.item where institution_id = p_institution_id and cost_minor is not null)) then
+            raise exception using errcode = 'PS409', message = 'currency_in_use',
+                detail = 'The library holds bills or item costs in its currency; amounts are not converted, so its currency cannot change.';
+        end if;
         update ps.library set name = coalesce(p_name, name), currency = coalesce(p_currency, currency),
             time_zone = coalesce(p_time_zone, time_zone), reply_to_email = coalesce(p_reply_to_email, reply_to_email),
             updated_at = now()
         where institution_id = p_institution_id
-        returning ps.api(to_jsonb(library.*))
-    $$;
+        returning ps.api(to_jsonb(library.*)) into answer;
+        return answer;
+    end $$;
 comment on function ps.update_library(bigint, text, text, text, text) is
-    'Changes the given fields of a library (null: unchanged); null when the caller may not see it.';
+    'Changes the given fields of a library (null: unchanged); null when the caller may not see it; PS409 currency_in_use for a new currency once the library holds bills or item costs (amounts are never converted).';
 
 create or replace function ps.create_branch(p_institution_id bigint, p_code text, p_name text, p_time_zone text,
                                             p_staff_email text) returns jsonb
