@@ -2,7 +2,7 @@ import NIOCore
 import Postgres
 
 /// A bill report's page answer, written from the page's rows (``BillingQueries/report(_:afterBillId:limit:)``,
-/// in bill id order, in binary form) while libpq holds them:
+/// in binary form) in bill id order while libpq holds them:
 /// `{"bills":[…],"pageBalanceMinor":…,"pageBalanceByCurrency":{…},"nextAfterBillId":…}`.
 ///
 /// The page's balance is the sum of its rows' balances, per currency in the order the currencies first
@@ -15,9 +15,13 @@ enum BillReportPage {
             let currency = columns.firstIndex(of: "currency")
         else { throw PostgresError(kind: .client, message: "a bill report page needs billId, balanceMinor and currency columns") }
 
+        // The rows come in no order (``BillingQueries/pageRows``): usually already by id, so the ids are
+        // checked, and only when they are out of order are the row numbers sorted by them.
+        let ids = try (0..<rows.rowCount).map { try integer(rows, $0, id) }
+        let order = zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 } ? nil : ids.indices.sorted { ids[$0] < ids[$1] }
         var total: Int64 = 0
         var byCurrency: [(currency: String, minor: Int64)] = []
-        for row in 0..<rows.rowCount {
+        for row in order ?? Array(ids.indices) {
             let minor = try integer(rows, row, balance)
             let code = String(decoding: rows.bytes(row, currency), as: UTF8.self)
             // A bill is at most 10^12 minor units (ps.bill's check) and a page at most 5,000 bills: no overflow.
@@ -31,7 +35,7 @@ enum BillReportPage {
 
         var buffer = ByteBufferAllocator().buffer(capacity: 400 * rows.rowCount + 128)
         buffer.writeStaticString("{\"bills\":")
-        try RowsJSON.writeArray(rows, into: &buffer)
+        try RowsJSON.writeArray(rows, order: order, into: &buffer)
         buffer.writeString(",\"pageBalanceMinor\":\(total),\"pageBalanceByCurrency\":{")
         for (index, entry) in byCurrency.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }
@@ -39,8 +43,8 @@ enum BillReportPage {
             buffer.writeString(":\(entry.minor)")
         }
         buffer.writeStaticString("},\"nextAfterBillId\":")
-        if Int64(rows.rowCount) == limit, rows.rowCount > 0 {
-            buffer.writeString(String(try integer(rows, rows.rowCount - 1, id)))
+        if Int64(rows.rowCount) == limit, let last = ids.max() {
+            buffer.writeString(String(last))
         } else {
             buffer.writeStaticString("null")
         }

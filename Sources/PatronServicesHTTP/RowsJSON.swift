@@ -47,13 +47,15 @@ enum RowsJSON {
         }
     }
 
-    /// `[{"column":value,…},…]` for every row of `rows`, which must be in binary form.
+    /// `[{"column":value,…},…]` for every row of `rows`, which must be in binary form, in the order of the
+    /// row numbers in `order` (all of them, each once) or else as they came.
     ///
     /// The values are gathered first (two calls into libpq each), with the space they can take at most
     /// (every byte escaped as `\u00XX`); the JSON is then written through one pointer: through
     /// `ByteBuffer`'s own writes, the reference counting and exclusivity checks of each of a page's 7,500
     /// values cost more than the JSON (1 ms a page).
-    static func writeArray(_ rows: PostgresRawResult, into buffer: inout ByteBuffer) throws {
+    static func writeArray(_ rows: PostgresRawResult, order: [Int]? = nil, into buffer: inout ByteBuffer) throws {
+        precondition(order.map { $0.count == rows.rowCount } ?? true, "an order names every row once")
         var kinds: [Kind] = []
         for column in 0..<rows.columnCount {
             guard rows.isBinary(column), let kind = kind(ofType: rows.columnType(column)) else {
@@ -74,7 +76,7 @@ enum RowsJSON {
         var values: [UnsafeRawBufferPointer?] = []
         values.reserveCapacity(rows.rowCount * rows.columnCount)
         var bound = 2
-        for row in 0..<rows.rowCount {
+        for row in order ?? Array(0..<rows.rowCount) {
             bound += keys.count + 3  // the keys, and `,` `{` `}`
             for column in 0..<rows.columnCount {
                 let value = rows.value(row, column)

@@ -54,4 +54,19 @@ struct RowsJSONPostgresTests {
             }
         }
     }
+
+    @Test("a report page whose rows come in no order is written in bill id order: its bills, its balance per currency in that order, and the next page's start its largest id")
+    func pageRowsAreWrittenInBillIdOrder() async throws {
+        let database = try await TestDatabase.create()
+        try await PostgresConnection.with(database.superuser) { connection in
+            let query: PostgresQuery = """
+                select * from (values (30::int8, 7::int8, 'USD'::text), (10, 5, 'CAD'), (20, 1, 'USD')) v ("billId", "balanceMinor", currency)
+                """
+            let text = try await connection.pipeline([query], readingInPlace: 0, binary: true) { rows in
+                String(buffer: try BillReportPage.answer(rows, limit: 3))
+            }
+            #expect(text == #"{"bills":[{"billId":10,"balanceMinor":5,"currency":"CAD"},{"billId":20,"balanceMinor":1,"currency":"USD"},"#
+                + #"{"billId":30,"balanceMinor":7,"currency":"USD"}],"pageBalanceMinor":13,"pageBalanceByCurrency":{"CAD":5,"USD":8},"nextAfterBillId":30}"#)
+        }
+    }
 }
