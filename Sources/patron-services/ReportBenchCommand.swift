@@ -52,15 +52,36 @@ struct ReportBenchCommand: AsyncParsableCommand {
 
         var apiTimes: [Duration] = [], psqlTimes: [Duration] = [], pageTimes: [[Double]] = []
         var failed = 0
+        // CPU seconds over all rounds: psql's server process, the service's server processes, the service.
+        var psqlServerCPU = 0.0, apiServerCPU = 0.0, serviceCPU = 0.0
         try await load.withService {
+            // One page first, so that the pool's connection exists before its server process is timed.
+            _ = try await LoadRunner.offThePool {
+                try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-H", "Authorization: Bearer \(bench.token)",
+                    "http://127.0.0.1:\(port)/staff/v1/reports/outstanding-bills?limit=\(limit)"])
+            }
+            let servers = try psql("select pid from pg_stat_activity where datname = current_database() and usename = 'patron_app' and pid <> pg_backend_pid();")
+                .split(separator: "\n").compactMap { Int32($0) }
             for _ in 0..<rounds {
                 var began = ContinuousClock.now
-                _ = try psql("\(prelude)\n\\copy (select * from ps.outstanding_bills_report where institution_id = \(bench.handles.institution) order by bill_id) to '/dev/null'\ncommit;")
+                // psql reports its own server process's CPU time at the end (its pid through \gset and \setenv, since \! does not interpolate).
+                let output = try psql("""
+                    \(prelude)
+                    select pg_backend_pid() as server \\gset
+                    \\setenv SERVER :server
+                    \\copy (select * from ps.outstanding_bills_report where institution_id = \(bench.handles.institution) order by bill_id) to '/dev/null'
+                    commit;
+                    \\! awk '{ print $14 + $15 }' /proc/$SERVER/stat
+                    """)
                 psqlTimes.append(ContinuousClock.now - began)
+                psqlServerCPU += (output.split(separator: "\n").last.flatMap { Double($0) } ?? .nan) / Double(sysconf(Int32(_SC_CLK_TCK)))
+                let serversBefore = servers.compactMap(ProcessCPU.seconds(of:)).reduce(0, +), serviceBefore = ProcessCPU.ownSeconds()
                 began = ContinuousClock.now
                 let lines = try await LoadRunner.offThePool { try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]) }
                     .split(separator: "\n")
                 apiTimes.append(ContinuousClock.now - began)
+                apiServerCPU += servers.compactMap(ProcessCPU.seconds(of:)).reduce(0, +) - serversBefore
+                serviceCPU += ProcessCPU.ownSeconds() - serviceBefore
                 let pages = lines.map { $0.split(separator: " ") }
                 failed += pages.filter { $0.first != "200" }.count
                 pageTimes.append(pages.compactMap { $0.count == 2 ? Double($0[1]) : nil })
@@ -81,5 +102,10 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let firstFull = pageTimes.compactMap { $0.dropFirst().first }, lastFull = pageTimes.compactMap { $0.dropLast(1).last }
         say(String(format: "a full page: median %.2f ms; second page %.2f ms, last full page %.2f ms (last ÷ second %.2f)",
             median(full) * 1000, median(firstFull) * 1000, median(lastFull) * 1000, median(lastFull) / median(firstFull)))
+        // CPU time varies less than wall time on a shared machine: PostgreSQL's per page against its per
+        // `limit` rows of psql's read, and the service's (this process, which serves the API) per page.
+        let perPage = 1000 / Double(rounds * afters.count), perLimitRows = 1000 * Double(limit) / Double(rounds * ids.count)
+        say(String(format: "CPU per page: PostgreSQL %.2f ms (psql's read: %.2f ms per %d rows, ÷ %.2f), the service %.2f ms",
+            apiServerCPU * perPage, psqlServerCPU * perLimitRows, limit, (apiServerCPU * perPage) / (psqlServerCPU * perLimitRows), serviceCPU * perPage))
     }
 }
