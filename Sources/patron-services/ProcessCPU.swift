@@ -12,8 +12,11 @@ enum ProcessCPU {
         // After the command name: state is field 3, utime 14 and stime 15.
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) / ticksPerSecond
     }
+
+    /// The unit of `/proc`'s CPU times.
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
     /// Seconds of user and system CPU this process has used, every thread.
     static func ownSeconds() -> Double {

@@ -60,11 +60,13 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-H", "Authorization: Bearer \(bench.token)",
                     "http://127.0.0.1:\(port)/staff/v1/reports/outstanding-bills?limit=\(limit)"])
             }
-            let servers = try psql("select pid from pg_stat_activity where datname = current_database() and usename = 'patron_app' and pid <> pg_backend_pid();")
-                .split(separator: "\n").compactMap { Int32($0) }
+            let servers = try psql("""
+                select pid from pg_stat_activity where datname = current_database() and usename = 'patron_app' and pid <> pg_backend_pid();
+                """).split(separator: "\n").compactMap { Int32($0) }
             for _ in 0..<rounds {
                 var began = ContinuousClock.now
-                // psql reports its own server process's CPU time at the end (its pid through \gset and \setenv, since \! does not interpolate).
+                // psql reports its own server process's CPU time at the end: its pid through \gset and
+                // \setenv, since \! does not interpolate psql's variables.
                 let output = try psql("""
                     \(prelude)
                     select pg_backend_pid() as server \\gset
@@ -74,7 +76,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
                     \\! awk '{ print $14 + $15 }' /proc/$SERVER/stat
                     """)
                 psqlTimes.append(ContinuousClock.now - began)
-                psqlServerCPU += (output.split(separator: "\n").last.flatMap { Double($0) } ?? .nan) / Double(sysconf(Int32(_SC_CLK_TCK)))
+                psqlServerCPU += (output.split(separator: "\n").last.flatMap { Double($0) } ?? .nan) / ProcessCPU.ticksPerSecond
                 let serversBefore = servers.compactMap(ProcessCPU.seconds(of:)).reduce(0, +), serviceBefore = ProcessCPU.ownSeconds()
                 began = ContinuousClock.now
                 let lines = try await LoadRunner.offThePool { try EmbeddedPostgres.runProcess("/usr/bin/curl", ["-s", "-K", configPath]) }
@@ -105,7 +107,8 @@ struct ReportBenchCommand: AsyncParsableCommand {
         // CPU time varies less than wall time on a shared machine: PostgreSQL's per page against its per
         // `limit` rows of psql's read, and the service's (this process, which serves the API) per page.
         let perPage = 1000 / Double(rounds * afters.count), perLimitRows = 1000 * Double(limit) / Double(rounds * ids.count)
+        let (server, psqlServer) = (apiServerCPU * perPage, psqlServerCPU * perLimitRows)
         say(String(format: "CPU per page: PostgreSQL %.2f ms (psql's read: %.2f ms per %d rows, ÷ %.2f), the service %.2f ms",
-            apiServerCPU * perPage, psqlServerCPU * perLimitRows, limit, (apiServerCPU * perPage) / (psqlServerCPU * perLimitRows), serviceCPU * perPage))
+            server, psqlServer, limit, server / psqlServer, serviceCPU * perPage))
     }
 }
