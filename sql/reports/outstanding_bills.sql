@@ -4,21 +4,20 @@
 -- security shows it (the library's own patrons, deleted ones included; every patron for a consortium
 -- administrator); only a partner library's patron goes through the security definer ps.bill_patron,
 -- which costs 8 µs a call against about 1 µs (the branch whose condition fails is not run). The
--- currency is the owed library's row, joined (a bill the caller sees is its own library's, or any for a
--- consortium administrator, whose libraries it sees too), not ps.institution_currency() for every bill.
+-- currency is the bill's own (ps.bill.currency), so no bill is joined to its library: at 100k patrons
+-- the generic plan of a page re-read the libraries for each bill.
 create or replace view ps.outstanding_bills_report with (security_invoker = true) as
     select b.institution_id, b.bill_id, b.patron_id,
            case when bp.deleted then 'N/A' else bp.barcode end as patron_barcode,
            case when bp.deleted then 'N/A' else bp.name end as patron_name,
            bp.institution_id as patron_institution_id,
            b.kind, b.reason, b.amount_minor, b.amount_minor - b.paid_minor - b.waived_minor as balance_minor,
-           l.currency,
+           b.currency,
            b.posted_at, b.created_at, m.membership_id,
            case when bp.deleted then 'patron_deleted'
                 when m.membership_id is not null and m.state = 'pending'
                      and pp.membership_policy_id is distinct from m.membership_policy_id then 'membership_policy_removed' end as orphan_reason
     from ps.bill b
-    join ps.library l on l.institution_id = b.institution_id
     left join ps.patron vp on vp.patron_id = b.patron_id
     cross join lateral (
         select vp.patron_id, vp.institution_id, vp.barcode, ps.report_patron_name(vp.last_name, vp.first_name) as name,
