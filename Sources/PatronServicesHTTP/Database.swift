@@ -59,11 +59,8 @@ struct Database: Sendable {
     func staffQuery(
         _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions()
     ) async throws -> PostgresResult {
-        let authenticate = try authenticateStaff(request, context)
-        return try await pool.withConnection { connection in
-            let statements = options.prelude + [authenticate, query, "commit"]
-            return try await connection.pipeline(statements)[statements.count - 2]
-        }
+        let (statements, index) = try staffStatements(request, context, query, options)
+        return try await pool.withConnection { connection in try await connection.pipeline(statements)[index] }
     }
 
     /// ``staffQuery(_:_:_:options:)`` with the statement's rows read in place by `read`, in binary form,
@@ -72,11 +69,19 @@ struct Database: Sendable {
         _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions(),
         readingRows read: @escaping @Sendable (PostgresRawResult) throws -> T
     ) async throws -> T {
-        let authenticate = try authenticateStaff(request, context)
+        let (statements, index) = try staffStatements(request, context, query, options)
         return try await pool.withConnection { connection in
-            let statements = options.prelude + [authenticate, query, "commit"]
-            return try await connection.pipeline(statements, readingInPlace: statements.count - 2, binary: true, read)
+            try await connection.pipeline(statements, readingInPlace: index, binary: true, read)
         }
+    }
+
+    /// A staff request's pipeline: `begin` and `options`' settings, authentication, `query`, `commit`; and
+    /// where `query` is in it.
+    private func staffStatements(
+        _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, _ options: TransactionOptions
+    ) throws -> (statements: [PostgresQuery], index: Int) {
+        let statements = options.prelude + [try authenticateStaff(request, context), query, "commit"]
+        return (statements, statements.count - 2)
     }
 }
 

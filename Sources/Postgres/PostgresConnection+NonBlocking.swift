@@ -73,10 +73,7 @@ extension PostgresConnection {
 
         /// Sends `query` as prepared statement `name`; its results in text (`resultFormat` 0) or binary (1).
         func send(_ query: PostgresQuery, _ name: String, resultFormat: Int32 = 0) throws {
-            let sent = withCStrings(query.binds) { values in
-                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, resultFormat)
-            }
-            guard sent == 1 else { throw connection.connectionError(conn, sql: query.sql) }
+            try connection.sendPrepared(conn, query, name, resultFormat: resultFormat)
         }
 
         func flush() async throws {

@@ -46,6 +46,15 @@ extension PostgresConnection {
         return 1
     }
 
+    /// Sends `query` as prepared statement `name` without waiting; its results in text (`resultFormat` 0)
+    /// or binary (1). Blocking and non-blocking pipelines alike.
+    func sendPrepared(_ conn: OpaquePointer, _ query: PostgresQuery, _ name: String, resultFormat: Int32) throws {
+        let sent = withCStrings(query.binds) { values in
+            PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, resultFormat)
+        }
+        guard sent == 1 else { throw connectionError(conn, sql: query.sql) }
+    }
+
     /// Result `position` of a pipeline: read in place when `inPlace` names it, else copied into `results`.
     func readPipelineResult<T: Sendable>(
         _ conn: OpaquePointer, _ result: OpaquePointer, sql: String, position: Int, inPlace: InPlaceRead<T>?,
@@ -68,10 +77,7 @@ extension PostgresConnection {
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError(conn, sql: nil) }
         defer { PQexitPipelineMode(conn) }
         for (position, (query, name)) in zip(queries, names).enumerated() {
-            let sent = withCStrings(query.binds) { values in
-                PQsendQueryPrepared(conn, name, Int32(query.binds.count), values, nil, nil, Self.resultFormat(inPlace, position: position))
-            }
-            guard sent == 1 else { throw connectionError(conn, sql: query.sql) }
+            try sendPrepared(conn, query, name, resultFormat: Self.resultFormat(inPlace, position: position))
         }
         guard PQpipelineSync(conn) == 1 else { throw connectionError(conn, sql: nil) }
 
