@@ -46,4 +46,101 @@ struct LibraryCurrencyTests {
             #expect(try response.problem().code == "currency_in_use")
         }
     }
+
+    /// A session of this test's database waiting for a lock.
+    static func someoneWaits(_ outside: PostgresConnection) async throws -> Bool {
+        try await outside.query("""
+            select count(*) from pg_locks l join pg_stat_activity a using (pid)
+            where not l.granted and a.datname = current_database()
+            """).scalar(Int.self) > 0
+    }
+
+    /// An owner's session in a transaction, as a consortium administrator.
+    static func openTransaction(_ fixture: DemoFixture) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(fixture.database.owner)
+        try await connection.execute("begin; select set_config('ps.role', 'consortium_admin', true)")
+        return connection
+    }
+
+    /// A library with no money recorded, in USD.
+    static func newLibrary(_ code: String, client: some TestClientProtocol, token: String) async throws -> Int64 {
+        let response = try await client.call(.post, "/staff/v1/libraries", token: token,
+            json: #"{"code":"\#(code)","name":"\#(code) Library","currency":"USD","timeZone":"America/Denver"}"#)
+        return Int64(try #require(response.object["institutionId"] as? Int))
+    }
+
+    @Test("a currency change arriving while a library's first bill is being raised waits for it, and is then refused: 409 currency_in_use")
+    func currencyChangeWaitsForFirstBill() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["consortium_admin"]!
+        let outside = try await PostgresConnection.connect(fixture.database.owner)
+        let patron = try await outside.query("select patron_id from ps.patron order by patron_id limit 1").scalar(Int64.self)
+        try await withApp(database: fixture.database) { client async throws in
+            let library = try await Self.newLibrary("RACE1", client: client, token: admin)
+            let billing = try await Self.openTransaction(fixture)
+            try await billing.query("insert into ps.bill (institution_id, patron_id, kind, amount_minor) values (\(library), \(patron), 'other', 500)")
+            let change = Task { try await client.call(.patch, "/staff/v1/libraries/\(library)", token: admin, json: #"{"currency":"CAD"}"#) }
+            try await eventually(seconds: 30) { try await Self.someoneWaits(outside) }
+            try await billing.execute("commit")
+            let refused = try await change.value
+            #expect(refused.status == .conflict)
+            #expect(try refused.problem().code == "currency_in_use")
+            #expect(try await outside.query("select currency from ps.library where institution_id = \(library)").scalar(String.self) == "USD")
+            await billing.close()
+        }
+        await outside.close()
+    }
+
+    @Test("a library's first bill raised while a currency change is in progress waits for it, and is raised in the new currency")
+    func firstBillWaitsForCurrencyChange() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["consortium_admin"]!
+        let outside = try await PostgresConnection.connect(fixture.database.owner)
+        let patron = try await outside.query("select patron_id from ps.patron order by patron_id limit 1").scalar(Int64.self)
+        try await withApp(database: fixture.database) { client async throws in
+            let library = try await Self.newLibrary("RACE2", client: client, token: admin)
+            let changing = try await Self.openTransaction(fixture)
+            try await changing.query("select ps.update_library(\(library), null, 'CAD', null, null)")
+            let raising = Task {
+                let billing = try await Self.openTransaction(fixture)
+                let currency = try await billing.query("""
+                    insert into ps.bill (institution_id, patron_id, kind, amount_minor, currency) values (\(library), \(patron), 'other', 500, 'USD')
+                    returning currency
+                    """).scalar(String.self)
+                try await billing.execute("commit")
+                await billing.close()
+                return currency
+            }
+            try await eventually(seconds: 30) { try await Self.someoneWaits(outside) }
+            try await changing.execute("commit")
+            #expect(try await raising.value == "CAD")
+            await changing.close()
+        }
+        await outside.close()
+    }
+
+    @Test("a currency change arriving while a library's first item is being costed waits for it, and is then refused: 409 currency_in_use")
+    func currencyChangeWaitsForFirstItemCost() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["consortium_admin"]!
+        let outside = try await PostgresConnection.connect(fixture.database.owner)
+        try await withApp(database: fixture.database) { client async throws in
+            let library = try await Self.newLibrary("RACE3", client: client, token: admin)
+            let costing = try await Self.openTransaction(fixture)
+            try await costing.query("""
+                with b as (insert into ps.branch (institution_id, code, name, time_zone) values (\(library), 'RACE3-1', 'Main', 'America/Denver') returning branch_id)
+                insert into ps.item (institution_id, branch_id, barcode) select \(library), branch_id, 'RACE3-ITEM' from b
+                """)
+            // Costing an item that exists, as an import's update does.
+            try await costing.query("update ps.item set cost_minor = 2500 where barcode = 'RACE3-ITEM' and institution_id = \(library)")
+            let change = Task { try await client.call(.patch, "/staff/v1/libraries/\(library)", token: admin, json: #"{"currency":"EUR"}"#) }
+            try await eventually(seconds: 30) { try await Self.someoneWaits(outside) }
+            try await costing.execute("commit")
+            let refused = try await change.value
+            #expect(refused.status == .conflict)
+            #expect(try refused.problem().code == "currency_in_use")
+            await costing.close()
+        }
+        await outside.close()
+    }
 }

@@ -107,12 +107,16 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
         answer jsonb;
     begin
         -- Amounts are minor units of the library's currency, with no conversion: changing the currency
-        -- under recorded money would silently re-denominate every bill, payment and item cost.
-        if exists (select 1 from ps.library where institution_id = p_institution_id and currency <> p_currency)
-           and (exists (select 1 from ps.bill where institution_id = p_institution_id)
-                or exists (select 1 from ps.item where institution_id = p_institution_id and cost_minor is not null)) then
-            raise exception using errcode = 'PS409', message = 'currency_in_use',
-                detail = 'The library holds bills or item costs in its currency; amounts are not converted, so its currency cannot change.';
+        -- under recorded money would silently re-denominate every bill, payment and item cost. The lock
+        -- waits for any transaction recording the library's first money (ps.library_currency_lock), and
+        -- the check is a statement of its own, so its snapshot sees what that transaction committed.
+        if exists (select 1 from ps.library where institution_id = p_institution_id and currency <> p_currency) then
+            perform ps.library_currency_lock(p_institution_id, true);
+            if exists (select 1 from ps.bill where institution_id = p_institution_id)
+               or exists (select 1 from ps.item where institution_id = p_institution_id and cost_minor is not null) then
+                raise exception using errcode = 'PS409', message = 'currency_in_use',
+                    detail = 'The library holds bills or item costs in its currency; amounts are not converted, so its currency cannot change.';
+            end if;
         end if;
         update ps.library set name = coalesce(p_name, name), currency = coalesce(p_currency, currency),
             time_zone = coalesce(p_time_zone, time_zone), reply_to_email = coalesce(p_reply_to_email, reply_to_email),
