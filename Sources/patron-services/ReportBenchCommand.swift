@@ -80,12 +80,17 @@ struct ReportBenchCommand: AsyncParsableCommand {
         }
         for size in sizes {
             let pages = size.afters.count, limit = size.limit
-            // Full pages only (the last, empty one costs nothing); the first page of a run also opens the pool's connection.
-            let full = size.pageTimes.flatMap { $0.dropLast(pages * limit > ids.count ? 1 : 0).dropFirst() }
-            let firstFull = size.pageTimes.compactMap { $0.dropFirst().first }, lastFull = size.pageTimes.compactMap { $0.dropLast(1).last }
-            say(String(format: "limit %d, a full page: median %.2f ms; second page %.2f ms, last full page %.2f ms (last ÷ second %.2f)",
-                limit, PageSize.median(full) * 1000, PageSize.median(firstFull) * 1000, PageSize.median(lastFull) * 1000,
-                PageSize.median(lastFull) / PageSize.median(firstFull)))
+            // Full pages only (not a partial or empty last page), and not the first, which also opens the pool's connection.
+            let fullPages = size.pageTimes.map { Array($0.prefix(ids.count / limit)) }
+            if let first = fullPages.first, first.count >= 3 {
+                let full = fullPages.flatMap { $0.dropFirst() }
+                let second = fullPages.map { $0[1] }, last = fullPages.compactMap(\.last)
+                say(String(format: "limit %d, a full page: median %.2f ms; second page %.2f ms, last full page %.2f ms (last ÷ second %.2f)",
+                    limit, PageSize.median(full) * 1000, PageSize.median(second) * 1000, PageSize.median(last) * 1000,
+                    PageSize.median(last) / PageSize.median(second)))
+            } else {
+                say("limit \(limit): fewer than three full pages, so no page's start is compared with its end")
+            }
             // CPU time varies less than wall time on a shared machine: PostgreSQL's per page against its per
             // `limit` rows of psql's read, and the service's (this process, which serves the API) per page.
             let perPage = 1000 / Double(rounds * pages), perLimitRows = 1000 * Double(limit) / Double(rounds * ids.count)
