@@ -6,3 +6,17 @@ create role patron_report nologin nosuperuser nocreatedb nocreaterole nobypassrl
 alter database patron_services owner to patron_owner;
 revoke all on database patron_services from public;
 grant connect on database patron_services to patron_app, patron_report;
+-- Only the owner and the service may take advisory locks (imports, patron sign-ins and currency changes
+-- wait on them); a report login holding one could stall them. Run in the patron_services database.
+revoke execute on function pg_advisory_lock(bigint), pg_advisory_lock(integer, integer), pg_advisory_lock_shared(bigint),
+    pg_advisory_lock_shared(integer, integer), pg_advisory_xact_lock(bigint), pg_advisory_xact_lock(integer, integer),
+    pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock_shared(integer, integer), pg_try_advisory_lock(bigint),
+    pg_try_advisory_lock(integer, integer), pg_try_advisory_lock_shared(bigint), pg_try_advisory_lock_shared(integer, integer),
+    pg_try_advisory_xact_lock(bigint), pg_try_advisory_xact_lock(integer, integer), pg_try_advisory_xact_lock_shared(bigint),
+    pg_try_advisory_xact_lock_shared(integer, integer) from public;
+grant execute on function pg_advisory_lock(bigint), pg_advisory_lock(integer, integer), pg_advisory_lock_shared(bigint),
+    pg_advisory_lock_shared(integer, integer), pg_advisory_xact_lock(bigint), pg_advisory_xact_lock(integer, integer),
+    pg_advisory_xact_lock_shared(bigint), pg_advisory_xact_lock_shared(integer, integer), pg_try_advisory_lock(bigint),
+    pg_try_advisory_lock(integer, integer), pg_try_advisory_lock_shared(bigint), pg_try_advisory_lock_shared(integer, integer),
+    pg_try_advisory_xact_lock(bigint), pg_try_advisory_xact_lock(integer, integer), pg_try_advisory_xact_lock_shared(bigint),
+    pg_try_advisory_xact_lock_shared(integer, integer) to patron_owner, patron_app;

@@ -39,8 +39,35 @@ public struct DatabaseBootstrap: Sendable {
         }
     }
 
-    /// Creates `database` owned by `patron_owner` unless it exists.
+    /// Creates `database` owned by `patron_owner` unless it exists, and keeps advisory locks to the
+    /// service's roles in it (`restrictAdvisoryLocks`).
     public func ensureDatabase(_ database: String, template: String? = nil) async throws {
+        try await createDatabase(database, template: template)
+        try await restrictAdvisoryLocks(in: database)
+    }
+
+    /// The imports, patron sign-ins and currency changes wait on advisory locks (`ps.import:`,
+    /// `ps.patron_sign_in:`, `ps.currency:` keys). PostgreSQL lets every role take any advisory lock, so a
+    /// report login holding one in an open transaction would stall a library's imports, a patron's
+    /// sign-in, or every bill of a library. Only the owner and the service may take them; unlocking stays
+    /// open. Function privileges live in each database's catalog, so this runs per database, as a
+    /// superuser (the functions' owner); it is idempotent.
+    public static let restrictAdvisoryLocksSQL: String = {
+        let functions = ["pg_advisory_lock", "pg_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
+                         "pg_try_advisory_lock", "pg_try_advisory_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared"]
+            .flatMap { ["\($0)(bigint)", "\($0)(integer, integer)"] }.joined(separator: ", ")
+        return "revoke execute on function \(functions) from public; "
+            + "grant execute on function \(functions) to \(DatabaseRoles.owner), \(DatabaseRoles.app)"
+    }()
+
+    /// Applies `restrictAdvisoryLocksSQL` in `database`.
+    public func restrictAdvisoryLocks(in database: String) async throws {
+        try await PostgresConnection.with(superuser.database(database), logger: logger) { connection in
+            try await connection.execute(Self.restrictAdvisoryLocksSQL)
+        }
+    }
+
+    private func createDatabase(_ database: String, template: String?) async throws {
         try await withSuperuser { connection in
             let exists = try await connection.query("select 1 from pg_database where datname = \(database)")
             guard exists.isEmpty else { return }

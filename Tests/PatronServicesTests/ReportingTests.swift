@@ -157,6 +157,25 @@ struct ReportingTests {
         }
     }
 
+    @Test("a report login cannot take the advisory locks that imports, patron sign-ins and currency changes wait on; the service and the owner can")
+    func reportLoginCannotTakeAdvisoryLocks() async throws {
+        let fixture = try await DemoFixture.make()
+        let login = try await ReportLogin.create(fixture, institution: fixture.institutions["RPL"]!)
+        try await login.with { connection in
+            for call in ["select pg_advisory_xact_lock(hashtextextended('ps.currency:1', 0))", "select pg_advisory_lock(1)",
+                         "select pg_try_advisory_lock_shared(1, 2)", "select pg_try_advisory_xact_lock(1)"] {
+                let error = await #expect(throws: PostgresError.self) { try await connection.query(PostgresQuery(unsafeSQL: call)) }
+                #expect(error?.sqlState == .insufficientPrivilege, "\(call)")
+            }
+        }
+        for role in [fixture.database.app, fixture.database.owner] {
+            let taken = try await PostgresConnection.with(role) { connection in
+                try await connection.query("select pg_try_advisory_xact_lock(1)").scalar(Bool.self)
+            }
+            #expect(taken)
+        }
+    }
+
     @Test("patron_report itself cannot log in: report writers use their own logins")
     func groupRoleCannotLogIn() async throws {
         let fixture = try await DemoFixture.make()

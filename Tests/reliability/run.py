@@ -121,7 +121,7 @@ def psql(service, user, sql):
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
-@probe("a report login is bound to its library: settings it sets change nothing, PIN hashes are unreadable")
+@probe("a report login is bound to its library: settings it sets change nothing, PIN hashes are unreadable, advisory locks are refused")
 def report_login(service):
     created = subprocess.run([BINARY, "report-login", "create", "--institution", "1", "--name", "report_probe"],
                              cwd=service.folder, capture_output=True, text=True, timeout=120,
@@ -136,6 +136,9 @@ def report_login(service):
     assert posed.splitlines()[-1] == own, f"posing changed what it sees: {posed}"
     code, secret = psql(service, "report_probe", "select pin_hash from ps.patron limit 1")
     assert code != 0 and "permission denied" in secret, secret
+    # Holding an advisory lock would stall the library's imports, sign-ins or bills.
+    code, locked = psql(service, "report_probe", "select pg_advisory_lock(hashtextextended('ps.import:1', 0))")
+    assert code != 0 and "permission denied" in locked, locked
 
 
 @probe("failures from one address lock that address, not the other patrons of the public PAC key")
