@@ -327,41 +327,6 @@ public final class PostgresConnection: @unchecked Sendable {
         if let sql, fieldCount > 0 { statements[sql]?.columns = columns }
         return columns
     }
-
-    func serverError(_ conn: OpaquePointer, _ result: OpaquePointer, sql: String?) -> PostgresError {
-        func field(_ code: Character) -> String? {
-            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
-            return String(cString: value)
-        }
-        guard let state = field("C") else { return connectionError(conn, sql: sql) }
-        let sqlState = SQLState(state)
-        var kind: PostgresError.Kind = .server
-        if sqlState == .queryCanceled {
-            kind = .cancelled
-        } else if PQstatus(conn) != CONNECTION_OK || sqlState.errorClass == "08" || sqlState == .adminShutdown {
-            kind = .connectionClosed
-        }
-        var error = PostgresError(
-            kind: kind, sqlState: sqlState, message: field("M") ?? "", detail: field("D"), hint: field("H"),
-            constraint: field("n"), table: field("t"), column: field("c"), query: sql)
-        error.server.severity = field("V") ?? field("S")
-        error.server.context = field("W")
-        error.server.schema = field("s")
-        error.server.dataType = field("d")
-        error.server.position = field("P")
-        error.server.internalPosition = field("p")
-        error.server.internalQuery = field("q")
-        error.server.sourceFile = field("F")
-        error.server.sourceLine = field("L")
-        error.server.sourceFunction = field("R")
-        return error
-    }
-
-    func connectionError(_ conn: OpaquePointer, sql: String?) -> PostgresError {
-        let message = String(cString: PQerrorMessage(conn)).trimmingTrailingWhitespace
-        let kind: PostgresError.Kind = PQstatus(conn) == CONNECTION_OK ? .client : .connectionClosed
-        return PostgresError(kind: kind, message: message.isEmpty ? "connection lost" : message, query: sql)
-    }
 }
 
 /// Passes optional Swift strings to C as `const char * const *`, NULL standing for SQL NULL.
@@ -371,14 +336,6 @@ func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) { body($0) }
-    }
-}
-
-extension String {
-    var trimmingTrailingWhitespace: String {
-        var text = Substring(self)
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return String(text)
     }
 }
 
