@@ -95,7 +95,15 @@ public struct DatabaseBootstrap: Sendable {
     /// Creates a login for a report writer or BI tool that sees only `institution`'s rows: a role in
     /// `patron_report` (read-only, no secrets) recorded in `ps.report_login`. Returns its password, which
     /// is not stored anywhere else. Needs a superuser (or CREATEROLE) connection.
-    public func createReportLogin(name: String, institution: Int64, database: String) async throws -> String {
+    ///
+    /// A session of the login left idle inside a transaction is ended after `idleInTransactionMinutes`
+    /// (1 to 1440; `idle_in_transaction_session_timeout` in this database): a BI tool's forgotten open
+    /// transaction would otherwise hold back vacuum on the tables every checkout updates.
+    public func createReportLogin(name: String, institution: Int64, database: String,
+                                  idleInTransactionMinutes: Int = 10) async throws -> String {
+        guard (1...1440).contains(idleInTransactionMinutes) else {
+            throw ReportLoginError(reason: "the idle-in-transaction limit is 1 to 1440 minutes")
+        }
         guard name.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil,
             ![DatabaseRoles.owner, DatabaseRoles.app, DatabaseRoles.report].contains(name)
         else {
@@ -114,6 +122,9 @@ public struct DatabaseBootstrap: Sendable {
                     create role \(name) login password '\(password)' nosuperuser nocreatedb nocreaterole nobypassrls inherit
                     in role \(DatabaseRoles.report)
                     """)
+                let quotedDatabase = try await connection.quoteIdentifier(database)
+                try await connection.execute(
+                    "alter role \(name) in database \(quotedDatabase) set idle_in_transaction_session_timeout = '\(idleInTransactionMinutes)min'")
                 try await connection.query(
                     "insert into ps.report_login (role_name, institution_id, created_by) values (\(name), \(institution), 'cli')")
                 try await connection.execute("commit")

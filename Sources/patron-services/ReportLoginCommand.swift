@@ -19,6 +19,8 @@ struct ReportLoginCommand: AsyncParsableCommand {
         @Option(help: "The login's name: lower-case letters, digits and _.") var name: String
         @Option(help: "libpq URL of a role that may create roles (CREATEROLE); not needed on the embedded cluster.")
         var adminURL: String?
+        @Option(help: "Minutes a session of the login may stay idle inside a transaction before it is ended (1 to 1440).")
+        var idleInTransactionMinutes: Int = 10
 
         func run() async throws {
             let logger = Logger(label: "report-login")
@@ -34,9 +36,11 @@ struct ReportLoginCommand: AsyncParsableCommand {
                 throw ValidationError("give --admin-url: a connection allowed to create roles")
             }
             let password = try await DatabaseBootstrap(superuser: admin, logger: logger)
-                .createReportLogin(name: name, institution: institution, database: settings.databaseName)
+                .createReportLogin(name: name, institution: institution, database: settings.databaseName,
+                                   idleInTransactionMinutes: idleInTransactionMinutes)
             say("login \(name) for library \(institution), password: \(password)")
-            say("it sees that library's rows of every report view and table, read-only, without PIN hashes")
+            say("it sees that library's rows of every report view and table, read-only, without PIN hashes;"
+                + " a session idle inside a transaction for \(idleInTransactionMinutes) min is ended")
         }
     }
 }

@@ -176,6 +176,28 @@ struct ReportingTests {
         }
     }
 
+    @Test("a report login's session left idle inside a transaction is ended after 10 minutes by default, or the minutes given (1 to 1440)")
+    func reportLoginIdleInTransactionLimit() async throws {
+        let fixture = try await DemoFixture.make()
+        let login = try await ReportLogin.create(fixture, institution: fixture.institutions["RPL"]!)
+        try await login.with { connection in
+            let limit = try await connection.query("show idle_in_transaction_session_timeout").scalar(String.self)
+            #expect(limit == "10min")
+        }
+        let bootstrap = DatabaseBootstrap(superuser: TestDatabase.cluster.configuration())
+        let name = "report_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        _ = try await bootstrap.createReportLogin(name: String(name), institution: fixture.institutions["RPL"]!,
+                                                  database: fixture.database.name, idleInTransactionMinutes: 90)
+        let limit = try await PostgresConnection.with(fixture.database.superuser.user(String(name))) { connection in
+            try await connection.query("show idle_in_transaction_session_timeout").scalar(String.self)
+        }
+        #expect(limit == "90min")
+        await #expect(throws: ReportLoginError.self) {
+            _ = try await bootstrap.createReportLogin(name: "report_never", institution: fixture.institutions["RPL"]!,
+                                                      database: fixture.database.name, idleInTransactionMinutes: 0)
+        }
+    }
+
     @Test("patron_report itself cannot log in: report writers use their own logins")
     func groupRoleCannotLogIn() async throws {
         let fixture = try await DemoFixture.make()
