@@ -143,4 +143,36 @@ struct LibraryCurrencyTests {
         }
         await outside.close()
     }
+
+    @Test("a circulation group's libraries keep one currency, since a patron's limits add amounts across the group: a library in another currency cannot join (409 currency_differs), and a library in a group with others cannot change its currency until it leaves")
+    func circulationGroupKeepsOneCurrency() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["consortium_admin"]!
+        try await withApp(database: fixture.database) { client async throws in
+            var response = try await client.call(.post, "/staff/v1/circulation-groups", token: admin, json: #"{"name":"Border Group"}"#)
+            let group = try #require(response.object["groupId"] as? Int)
+            let rpl = fixture.institutions["RPL"]!
+            #expect(try await client.call(.put, "/staff/v1/circulation-groups/\(group)/members/\(rpl)", token: admin).status == .ok)
+
+            response = try await client.call(.post, "/staff/v1/libraries", token: admin,
+                json: #"{"code":"NORTH","name":"North Library","currency":"CAD","timeZone":"America/Winnipeg"}"#)
+            let north = try #require(response.object["institutionId"] as? Int)
+            response = try await client.call(.put, "/staff/v1/circulation-groups/\(group)/members/\(north)", token: admin)
+            #expect(response.status == .conflict)
+            #expect(try response.problem().code == "currency_differs")
+            response = try await client.call(.get, "/staff/v1/circulation-groups", token: admin)
+            let members = response.array.first { $0["groupId"] as? Int == group }?["institutionIds"] as? [Int]
+            #expect(members == [Int(rpl)], "nothing of the refused membership is written")
+
+            // In USD it may join; then its currency stays while it has partners, and may change once it leaves.
+            #expect(try await client.call(.patch, "/staff/v1/libraries/\(north)", token: admin, json: #"{"currency":"USD"}"#).status == .ok)
+            #expect(try await client.call(.put, "/staff/v1/circulation-groups/\(group)/members/\(north)", token: admin).status == .ok)
+            response = try await client.call(.patch, "/staff/v1/libraries/\(north)", token: admin, json: #"{"currency":"CAD"}"#)
+            #expect(response.status == .conflict)
+            #expect(try response.problem().code == "currency_differs")
+            #expect(try await client.call(.delete, "/staff/v1/circulation-groups/\(group)/members/\(north)", token: admin).status == .ok)
+            response = try await client.call(.patch, "/staff/v1/libraries/\(north)", token: admin, json: #"{"currency":"CAD"}"#)
+            #expect(response.object["currency"] as? String == "CAD")
+        }
+    }
 }

@@ -117,6 +117,11 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
                 raise exception using errcode = 'PS409', message = 'currency_in_use',
                     detail = 'The library holds bills or item costs in its currency; amounts are not converted, so its currency cannot change.';
             end if;
+            -- Then, with no money recorded: a circulation group keeps one currency (sql/tenancy/circulation_group_currency.sql).
+            if ps.library_shares_circulation_group(p_institution_id) then
+                raise exception using errcode = 'PS409', message = 'currency_differs',
+                    detail = 'The library shares a circulation group with other libraries, whose limits add amounts across the group in one currency; take it out of its groups first.';
+            end if;
         end if;
         update ps.library set name = coalesce(p_name, name), currency = coalesce(p_currency, currency),
             time_zone = coalesce(p_time_zone, time_zone), reply_to_email = coalesce(p_reply_to_email, reply_to_email),
@@ -126,7 +131,7 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
         return answer;
     end $$;
 comment on function ps.update_library(bigint, text, text, text, text) is
-    'Changes the given fields of a library (null: unchanged); null when the caller may not see it; PS409 currency_in_use for a new currency once the library holds bills or item costs (amounts are never converted).';
+    'Changes the given fields of a library (null: unchanged); null when the caller may not see it; PS409 currency_differs for a new currency while it shares a circulation group with other libraries, and currency_in_use once it holds bills or item costs (amounts are never converted).';
 
 create or replace function ps.create_branch(p_institution_id bigint, p_code text, p_name text, p_time_zone text,
                                             p_staff_email text) returns jsonb
