@@ -141,6 +141,23 @@ struct NoticeRulesTests {
         #expect(mail.html?.contains("<li>The Analytical Engine") == true)
     }
 
+    @Test("an Account Overview's balance is given per currency when the patron owes libraries that count in different ones (amounts are never added across currencies), and a bill notice's amounts are in its bill's currency")
+    func amountsKeepTheirCurrency() async throws {
+        let n = try await NoticeFixture.make()
+        let overview = "select ps.notice_context('account_overview', \(n.patron), '{}')->'account'->>'balance'"
+        #expect(try await n.fixture.adminScalar(PostgresQuery(unsafeSQL: overview), as: String.self) == "0.00 USD")
+        try await n.sql("insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(n.institution), \(n.patron), 'other', 1250, now())")
+        let north = try await n.fixture.adminScalar("""
+            insert into ps.library (code, name, currency, time_zone) values ('NORTH', 'North Library', 'CAD', 'America/Winnipeg') returning institution_id
+            """, as: Int64.self)
+        let bill = try await n.fixture.adminScalar("""
+            insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(north), \(n.patron), 'other', 300, now()) returning bill_id
+            """, as: Int64.self)
+        #expect(try await n.fixture.adminScalar(PostgresQuery(unsafeSQL: overview), as: String.self) == "3.00 CAD, 12.50 USD")
+        let notice = "select ps.notice_context('bill_notice', \(n.patron), '{\"billId\": \(bill)}')->'bill'->>'amount'"
+        #expect(try await n.fixture.adminScalar(PostgresQuery(unsafeSQL: notice), as: String.self) == "3.00 CAD")
+    }
+
     @Test("patrons may opt out of receiving certain email reminder notices: almost overdue/auto-renew, patron record expiration, inactive patron — where offered")
     func reminderOptOuts() async throws {
         let n = try await NoticeFixture.make()

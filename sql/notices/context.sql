@@ -62,11 +62,11 @@ create or replace function ps.notice_context(p_kind text, p_patron_id bigint, p_
                 order by m.membership_id desc limit 1))
             when 'bill_notice' then jsonb_build_object('bill', (
                 select jsonb_build_object('kind', replace(x.kind, '_', ' '), 'reason', nullif(x.reason, ''),
-                    'amount', ps.format_money(x.amount_minor, bl.currency),
-                    'balance', ps.format_money(x.amount_minor - x.paid_minor - x.waived_minor, bl.currency),
+                    'amount', ps.format_money(x.amount_minor, x.currency),
+                    'balance', ps.format_money(x.amount_minor - x.paid_minor - x.waived_minor, x.currency),
                     'postedOn', ps.local_date(x.posted_at, b.time_zone),
                     'reminder', p_payload->>'reminderDays' is not null, 'daysUnpaid', p_payload->'reminderDays')
-                from ps.bill x join ps.library bl on bl.institution_id = x.institution_id
+                from ps.bill x
                 where x.patron_id = p.patron_id and (x.bill_id = (p_payload->>'billId')::bigint or p_payload->'billId' is null)
                 order by x.bill_id desc limit 1))
             when 'suspension_notice' then jsonb_build_object('suspension', (
@@ -79,8 +79,12 @@ create or replace function ps.notice_context(p_kind text, p_patron_id bigint, p_
                 'account', jsonb_build_object(
                     'openLoans', (select count(*) from ps.loan x where x.patron_id = p.patron_id and x.state = 'active'),
                     'overdueLoans', (select count(*) from ps.loan x where x.patron_id = p.patron_id and x.state = 'active' and x.due_at < now()),
-                    'balance', ps.format_money(coalesce((select sum(x.amount_minor - x.paid_minor - x.waived_minor) from ps.bill x
-                        where x.patron_id = p.patron_id and x.state = 'outstanding' and x.posted_at is not null), 0)::bigint, l.currency)),
+                    -- Per currency, should the patron owe libraries that count in different ones (amounts are never
+                    -- added across currencies); nothing owed is zero in the patron's library's currency.
+                    'balance', coalesce((select string_agg(ps.format_money(o.minor, o.currency), ', ' order by o.currency)
+                        from (select x.currency, sum(x.amount_minor - x.paid_minor - x.waived_minor)::bigint as minor from ps.bill x
+                              where x.patron_id = p.patron_id and x.state = 'outstanding' and x.posted_at is not null
+                              group by x.currency) o), ps.format_money(0, l.currency))),
                 'loans', coalesce((select jsonb_agg(jsonb_build_object('title', i.title, 'barcode', i.barcode,
                         'dueOn', ps.local_date(x.due_at, b.time_zone), 'overdue', x.due_at < now()) order by x.due_at)
                     from ps.loan x join ps.item i using (item_id) where x.patron_id = p.patron_id and x.state = 'active'), '[]'))
