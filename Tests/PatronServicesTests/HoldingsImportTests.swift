@@ -89,25 +89,39 @@ struct HoldingsImportTests {
         }
     }
 
-    @Test("costs written 25.00, $25.00, USD 25, 25 USD or 25,5 become minor units; anything else cannot be read")
+    @Test("costs written 25.00, $25.00, USD 25, 25 USD or 25,5 become minor units of the library's currency, with its digits; another currency's, or anything else, cannot be read")
     func costs() async throws {
         let f = try await DemoFixture.make()
-        let parsed = try await f.adminScalar("""
-            select string_agg(coalesce(ps.parse_cost_minor(x)::text, 'null'), ',' order by n)
-            from unnest(array['25.00', '$25.00', 'USD 25', '25 USD', '25,5', '0.99', '€3', 'twenty', '25.001', '-5']) with ordinality as t (x, n)
-            """, as: String.self)
-        #expect(parsed == "2500,2500,2500,2500,2550,99,300,null,null,null")
+        func parsed(_ currency: String, _ costs: [String]) async throws -> String {
+            try await f.adminScalar("""
+                select string_agg(coalesce(ps.parse_cost_minor(x, \(currency))::text, 'null')
+                                  || case when ps.cost_names_other_currency(x, \(currency)) then '!' else '' end, ',' order by n)
+                from unnest(\(costs)::text[]) with ordinality as t (x, n)
+                """, as: String.self)
+        }
+        #expect(try await parsed("USD", ["25.00", "$25.00", "USD 25", "25 USD", "25,5", "0.99", "twenty", "25.001", "-5"])
+            == "2500,2500,2500,2500,2550,99,null,null,null")
+        // Another currency is refused, never relabelled (! marks the reject's currency_mismatch).
+        #expect(try await parsed("USD", ["€3", "EUR 25", "25 CAD", "£12", "¥2500"]) == "null!,null!,null!,null!,null!")
+        #expect(try await parsed("EUR", ["€3", "3,50 EUR", "$3"]) == "300,350,null!")
+        // The yen has no minor digits, the Bahraini dinar three.
+        #expect(try await parsed("JPY", ["¥2500", "2500", "JPY 2500", "25.00"]) == "2500,2500,2500,null")
+        #expect(try await parsed("BHD", ["1.250", "BHD 2", "1.2"]) == "1250,2000,1200")
+        #expect(try await f.adminScalar(
+            "select ps.format_money(1250, 'USD') || '|' || ps.format_money(1250, 'JPY') || '|' || ps.format_money(1250, 'BHD') || '|' || ps.format_money(-5, 'EUR')",
+            as: String.self) == "12.50 USD|1250 JPY|1.250 BHD|-0.05 EUR")
     }
 
-    @Test("a holdings CSV names the branch itself; another library's item barcode is a reject")
+    @Test("a holdings CSV names the branch itself; another library's item barcode, and a cost in another currency, are rejects")
     func csvHoldings() async throws {
         let f = try await DemoFixture.make()
         try await f.asAdmin { c async throws in
             try await c.query("insert into ps.item (institution_id, branch_id, barcode) values (\(f.institutions["LDL"]!), \(f.branches["LDL-HARBOR"]!), 'LDL-1')")
         }
-        let csv = "barcode,title,branch,cost\nCSV-1,One,RPL-MAIN,10.00\nLDL-1,Theirs,RPL-MAIN,\nCSV-3,Three,NOWHERE,\n"
+        let csv = "barcode,title,branch,cost\nCSV-1,One,RPL-MAIN,10.00\nLDL-1,Theirs,RPL-MAIN,\nCSV-3,Three,NOWHERE,\nCSV-4,Four,RPL-MAIN,EUR 25\n"
         let summary = try await run(f, Data(csv.utf8))
-        #expect(summary.rejects.map { "\($0.row):\($0.field):\($0.code)" } == ["2:barcode:item_taken", "3:branch:not_found"])
+        #expect(summary.rejects.map { "\($0.row):\($0.field):\($0.code)" } == ["2:barcode:item_taken", "3:branch:not_found", "4:cost:currency_mismatch"],
+            "a cost in another currency than the library's (USD) is refused, not relabelled")
         #expect(try await f.adminScalar("select cost_minor from ps.item where barcode = 'CSV-1'", as: Int.self) == 1000)
         #expect(try await f.adminScalar("select title from ps.item where barcode = 'LDL-1'", as: String.self) == "", "another library's item is untouched")
     }

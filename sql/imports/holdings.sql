@@ -1,28 +1,53 @@
 -- A library's catalogue holdings: one row per item (876 ‡p barcode, 876 ‡c cost, 852 ‡b location, 245
 -- title), from MARC records or a CSV. The location maps to a branch through the location table given
 -- with the import (or the row names the branch). Costs such as 25.00, $25.00 or USD 25 become minor
--- units; an unparseable cost rejects the row, an absent one makes an uncosted item. Items are upserted
--- by barcode, so a second run of the same file changes nothing.
+-- units of the library's currency; an unparseable cost, or one in another currency, rejects the row, an
+-- absent one makes an uncosted item. Items are upserted by barcode, so a second run of the same file
+-- changes nothing.
 
-create or replace function ps.parse_cost_minor(p_text text) returns bigint
-    language plpgsql immutable
+-- A written cost's parts: a currency code before it, a symbol, the whole units, the fraction after .
+-- or , and a currency code after it (each null when absent); null when it is not a cost at all.
+create or replace function ps.cost_parts(p_text text) returns text[]
+    language sql immutable parallel safe
+    as $$ select regexp_match(upper(trim(p_text)), '^(?:([A-Z]{3})\s*|([$£€¥])\s*)?([0-9]{1,13})(?:[.,]([0-9]{1,4}))?\s*([A-Z]{3})?$') $$;
+comment on function ps.cost_parts(text) is
+    'The parts of a written cost: {code before, symbol, units, fraction, code after}; null when the text is not a cost.';
+
+-- A cost is in the library's currency: one that names another (EUR 25 in a dollar library, or a
+-- symbol that cannot stand for it) is refused, never relabelled, and its digits after the point may not
+-- exceed the currency's minor unit (25.00 is refused for yen).
+create or replace function ps.parse_cost_minor(p_text text, p_currency text) returns bigint
+    language plpgsql immutable parallel safe
     as $$
     declare
         v_match text[];
+        v_exponent integer := ps.currency_exponent(p_currency);
     begin
-        -- The usual shapes (25, 25.00, $25.00) without the general pattern: a holdings import calls this
-        -- for every item.
-        if p_text ~ '^\$?[0-9]{1,13}(\.[0-9]{2})?$' then
+        -- The usual shapes (25, 25.00, $25.00 for a currency of hundredths) without the general pattern:
+        -- a holdings import calls this for every item.
+        if v_exponent = 2 and p_text ~ '^\$?[0-9]{1,13}(\.[0-9]{2})?$'
+           and (left(p_text, 1) <> '$' or ps.currency_symbol_fits('$', p_currency)) then
             return replace(replace(p_text, '$', ''), '.', '')::bigint * case when position('.' in p_text) > 0 then 1 else 100 end;
         end if;
-        v_match := regexp_match(upper(trim(p_text)), '^(?:[A-Z]{3}\s*|[$£€¥]\s*)?([0-9]{1,13})(?:[.,]([0-9]{1,2}))?\s*(?:[A-Z]{3})?$');
-        if v_match is null then
+        v_match := ps.cost_parts(p_text);
+        if v_match is null or ps.cost_names_other_currency(p_text, p_currency)
+           or length(coalesce(v_match[4], '')) > v_exponent then
             return null;
         end if;
-        return v_match[1]::bigint * 100 + coalesce(rpad(v_match[2], 2, '0'), '0')::bigint;
+        return v_match[3]::bigint * (10 ^ v_exponent)::bigint + coalesce(rpad(v_match[4], v_exponent, '0'), '0')::bigint;
     end $$;
-comment on function ps.parse_cost_minor(text) is
-    'An 876 ‡c cost written 25, 25.00, 25,5, $25.00, USD 25 or 25 USD, in minor units (hundredths); null when it cannot be read.';
+comment on function ps.parse_cost_minor(text, text) is
+    'An 876 ‡c cost written 25, 25.00, 25,5, $25.00, USD 25 or 25 USD, in minor units of the given currency; null when it cannot be read, names another currency, or has more fraction digits than the currency''s minor unit.';
+
+create or replace function ps.cost_names_other_currency(p_text text, p_currency text) returns boolean
+    language sql immutable parallel safe
+    as $$
+        select coalesce(m[1] <> p_currency, false) or coalesce(m[5] <> p_currency, false)
+               or (m[2] is not null and not ps.currency_symbol_fits(m[2], p_currency))
+        from (select ps.cost_parts(p_text) as m) x
+    $$;
+comment on function ps.cost_names_other_currency(text, text) is
+    'True when a written cost names a currency (a code before or after, or a symbol) that is not the given one.';
 
 create or replace function ps.apply_holding_import(p_institution_id bigint, p_dry_run boolean, p_file text, p_locations jsonb)
     returns jsonb
@@ -31,12 +56,14 @@ create or replace function ps.apply_holding_import(p_institution_id bigint, p_dr
     declare
         v_institution bigint := ps.settings_institution(p_institution_id);
         v_rows integer := (select count(*) from pg_temp.import_holding);
+        -- Costs are read in the library's currency.
+        v_currency text := ps.institution_currency(v_institution);
     begin
         -- Two imports into one library at once would race on the same barcodes: one waits for the other.
         perform pg_advisory_xact_lock(hashtextextended('ps.import:' || v_institution, 0));
         create temp table import_holding_checked on commit drop as
         select s.*, coalesce(s.record, s.row_number) as report_row, coalesce(bb.branch_id, lb.branch_id) as branch_id,
-               nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost) as cost_minor
+               nullif(trim(s.cost), '') as cost_text, ps.parse_cost_minor(s.cost, v_currency) as cost_minor
         from pg_temp.import_holding s
         left join ps.branch bb on bb.institution_id = v_institution and bb.code = nullif(trim(s.branch), '')
         left join ps.branch lb on lb.institution_id = v_institution and lb.code = coalesce(p_locations, '{}')->>trim(s.location);
@@ -53,7 +80,8 @@ create or replace function ps.apply_holding_import(p_institution_id bigint, p_dr
                  when nullif(trim(c.location), '') is not null then 'unmapped_location' else 'location_required' end
         from import_holding_checked c where c.branch_id is null;
         insert into pg_temp.import_row_reject (row_number, field, code)
-        select c.report_row, 'cost', 'invalid' from import_holding_checked c where c.cost_text is not null and c.cost_minor is null;
+        select c.report_row, 'cost', case when ps.cost_names_other_currency(c.cost_text, v_currency) then 'currency_mismatch' else 'invalid' end
+        from import_holding_checked c where c.cost_text is not null and c.cost_minor is null;
         insert into pg_temp.import_row_reject (row_number, field, code)
         select c.report_row, 'barcode', 'duplicate_in_file'
         from import_holding_checked c

@@ -2,14 +2,6 @@
 -- the context a notice renders with. Both live here so they cannot drift apart; a test renders every
 -- kind's context and checks each listed variable resolves.
 
-create or replace function ps.format_money(p_minor bigint, p_currency text) returns text
-    language sql immutable
-    as $$
-        select case when p_currency in ('JPY', 'KRW', 'ISK', 'CLP', 'VND') then p_minor::text
-                    else to_char(p_minor / 100.0, 'FM999999999999990.00') end || ' ' || p_currency
-    $$;
-comment on function ps.format_money(bigint, text) is 'An amount in minor units written for people: 12.50 USD (no decimals for zero-decimal currencies).';
-
 create or replace function ps.notice_variables(p_kind text) returns text[]
     language sql immutable
     as $$
