@@ -175,4 +175,25 @@ struct LibraryCurrencyTests {
             #expect(response.object["currency"] as? String == "CAD")
         }
     }
+
+    @Test("a library whose policies name amounts (a fine rate, a fee, a limit) cannot change currency until they are cleared: 409 currency_in_use naming them, since amounts are never converted")
+    func configuredAmountsHoldTheCurrency() async throws {
+        let fixture = try await DemoFixture.make()
+        let admin = fixture.tokens["consortium_admin"]!
+        try await withApp(database: fixture.database) { client async throws in
+            let library = try await Self.newLibrary("CONF", client: client, token: admin)
+            var response = try await client.call(.put, "/staff/v1/accruing-fines-policy?institutionId=\(library)", token: admin,
+                json: #"{"dailyFineMinor":25}"#)
+            #expect(response.status == .ok)
+            response = try await client.call(.patch, "/staff/v1/libraries/\(library)", token: admin, json: #"{"currency":"JPY"}"#)
+            #expect(response.status == .conflict)
+            let problem = try response.problem()
+            #expect(problem.code == "currency_in_use")
+            #expect(problem.detail.contains("accruing fines policy"), "\(problem.detail)")
+            #expect(try await client.call(.put, "/staff/v1/accruing-fines-policy?institutionId=\(library)", token: admin,
+                json: #"{"dailyFineMinor":0}"#).status == .ok)
+            response = try await client.call(.patch, "/staff/v1/libraries/\(library)", token: admin, json: #"{"currency":"JPY"}"#)
+            #expect(response.object["currency"] as? String == "JPY")
+        }
+    }
 }

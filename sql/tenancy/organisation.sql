@@ -99,6 +99,25 @@ create or replace function ps.create_library(p_code text, p_name text, p_currenc
 comment on function ps.create_library(text, text, text, text) is
     'Adds a library (consortium admins: row-level security refuses others) with its code, name, currency and time zone; its API form.';
 
+-- Where a library has configured amounts of money, in its currency: fine rates, membership fees, patron
+-- type policy limits, loan limit policies' verified value limits.
+create or replace function ps.library_configured_amounts(p_institution_id bigint) returns text[]
+    language sql stable
+    as $$
+        select array_remove(array[
+            case when exists (select 1 from ps.accruing_fines_policy f where f.institution_id = p_institution_id
+                              and (f.daily_fine_minor > 0 or f.max_fine_minor is not null)) then 'accruing fines policy' end,
+            case when exists (select 1 from ps.membership_policy m where m.institution_id = p_institution_id and m.fee_minor > 0)
+                 then 'membership policies' end,
+            case when exists (select 1 from ps.patron_type_policy pp where pp.institution_id = p_institution_id
+                              and (pp.max_loan_value_minor is not null or pp.max_outstanding_billed_minor is not null
+                                   or pp.max_waived_minor is not null)) then 'patron type policies' end,
+            case when exists (select 1 from ps.loan_limit_policy ll where ll.institution_id = p_institution_id
+                              and ll.verified_loan_value_limit_minor is not null) then 'loan limit policies' end], null)
+    $$;
+comment on function ps.library_configured_amounts(bigint) is
+    'Which of a library''s policies name amounts of money (accruing fines policy, membership policies, patron type policies, loan limit policies); empty when none does.';
+
 create or replace function ps.update_library(p_institution_id bigint, p_name text, p_currency text, p_time_zone text,
                                              p_reply_to_email text) returns jsonb
     language plpgsql volatile
@@ -117,6 +136,13 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
                 raise exception using errcode = 'PS409', message = 'currency_in_use',
                     detail = 'The library holds bills or item costs in its currency; amounts are not converted, so its currency cannot change.';
             end if;
+            -- Amounts the library has configured (fine rates, fees, limits) are in its currency too: kept
+            -- as they are, they would mean other amounts in the new one.
+            if ps.library_configured_amounts(p_institution_id) <> '{}' then
+                raise exception using errcode = 'PS409', message = 'currency_in_use',
+                    detail = format('The library''s %s name amounts in its currency; amounts are not converted, so clear them before changing its currency, then set them again.',
+                                    array_to_string(ps.library_configured_amounts(p_institution_id), ', '));
+            end if;
             -- Then, with no money recorded: a circulation group keeps one currency (sql/tenancy/circulation_group_currency.sql).
             if ps.library_shares_circulation_group(p_institution_id) then
                 raise exception using errcode = 'PS409', message = 'currency_differs',
@@ -131,7 +157,7 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
         return answer;
     end $$;
 comment on function ps.update_library(bigint, text, text, text, text) is
-    'Changes the given fields of a library (null: unchanged); null when the caller may not see it; PS409 currency_differs for a new currency while it shares a circulation group with other libraries, and currency_in_use once it holds bills or item costs (amounts are never converted).';
+    'Changes the given fields of a library (null: unchanged); null when the caller may not see it; PS409 currency_in_use for a new currency once it holds bills or item costs or its policies name amounts, and currency_differs while it shares a circulation group with other libraries (amounts are never converted).';
 
 create or replace function ps.create_branch(p_institution_id bigint, p_code text, p_name text, p_time_zone text,
                                             p_staff_email text) returns jsonb
