@@ -53,16 +53,11 @@ struct PoolBenchCommand: AsyncParsableCommand {
             await pool.close()
             let ratios = zip(ours, sql).map { $0 / $1 }
             var line = String(
-                format: "%7d  %11.0f  %8.0f  %5.2f  (%.2f–%.2f)  %6.0f  %6.0f", count, median(sql), median(ours), median(ours) / median(sql),
-                ratios.min() ?? 0, ratios.max() ?? 0, median(p50s), median(p99s))
-            if eventLoop { line += String(format: "   %14.0f  %5.2f", median(loop), median(loop) / median(sql)) }
+                format: "%7d  %11.0f  %8.0f  %5.2f  (%.2f–%.2f)  %6.0f  %6.0f", count, sql.median, ours.median, ours.median / sql.median,
+                ratios.min() ?? 0, ratios.max() ?? 0, p50s.median, p99s.median)
+            if eventLoop { line += String(format: "   %14.0f  %5.2f", loop.median, loop.median / sql.median) }
             say(line)
         }
-    }
-
-    func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     func pgbenchTPS(_ pgbench: String, common: [String], clients: Int) throws -> Double {

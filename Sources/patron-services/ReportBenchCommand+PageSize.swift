@@ -46,12 +46,5 @@ extension ReportBenchCommand {
             failed += pages.filter { $0.first != "200" }.count
             pageTimes.append(pages.compactMap { $0.count == 2 ? Double($0[1]) : nil })
         }
-
-        static func median(_ values: [Duration]) -> Double {
-            let d = values.sorted()[values.count / 2].components
-            return Double(d.seconds) + Double(d.attoseconds) / 1e18
-        }
-
-        static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     }
 }

@@ -70,11 +70,11 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 for size in sizes { try await size.fetchAll(servers: servers) }
             }
         }
-        let sql = PageSize.median(psqlTimes)
+        let sql = psqlTimes.medianSeconds
         say("\(rounds) run(s) of each; medians")
         say("path                         rows   limit   pages  psql s   API s  failed  API ÷ psql")
         for size in sizes {
-            let api = PageSize.median(size.apiTimes)
+            let api = size.apiTimes.medianSeconds
             say(String(format: "reports/outstanding-bills  %6d  %6d  %6d  %6.3f  %6.3f  %6d  %9.2f",
                 ids.count, size.limit, size.afters.count, sql, api, size.failed, api / sql))
         }
@@ -86,8 +86,8 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 let full = fullPages.flatMap { $0.dropFirst() }
                 let second = fullPages.map { $0[1] }, last = fullPages.compactMap(\.last)
                 say(String(format: "limit %d, a full page: median %.2f ms; second page %.2f ms, last full page %.2f ms (last ÷ second %.2f)",
-                    limit, PageSize.median(full) * 1000, PageSize.median(second) * 1000, PageSize.median(last) * 1000,
-                    PageSize.median(last) / PageSize.median(second)))
+                    limit, full.median * 1000, second.median * 1000, last.median * 1000,
+                    last.median / second.median))
             } else {
                 say("limit \(limit): fewer than three full pages, so no page's start is compared with its end")
             }

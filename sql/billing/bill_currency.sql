@@ -7,7 +7,7 @@ create or replace function ps.bill_currency_set() returns trigger
     as $$
     begin
         perform library_currency_lock(new.institution_id, false);
-        new.currency := (select currency from library where institution_id = new.institution_id);
+        new.currency := institution_currency(new.institution_id);
         return new;
     end $$;
 comment on function ps.bill_currency_set() is

@@ -30,7 +30,7 @@ create or replace function ps.parse_cost_minor(p_text text, p_currency text) ret
             return replace(replace(p_text, '$', ''), '.', '')::bigint * case when position('.' in p_text) > 0 then 1 else 100 end;
         end if;
         v_match := ps.cost_parts(p_text);
-        if v_match is null or ps.cost_names_other_currency(p_text, p_currency)
+        if v_match is null or ps.cost_parts_name_other_currency(v_match, p_currency)
            or length(coalesce(v_match[4], '')) > v_exponent then
             return null;
         end if;
@@ -39,13 +39,18 @@ create or replace function ps.parse_cost_minor(p_text text, p_currency text) ret
 comment on function ps.parse_cost_minor(text, text) is
     'An 876 ‡c cost written 25, 25.00, 25,5, $25.00, USD 25 or 25 USD, in minor units of the given currency; null when it cannot be read, names another currency, or has more fraction digits than the currency''s minor unit.';
 
-create or replace function ps.cost_names_other_currency(p_text text, p_currency text) returns boolean
+create or replace function ps.cost_parts_name_other_currency(p_parts text[], p_currency text) returns boolean
     language sql immutable parallel safe
     as $$
-        select coalesce(m[1] <> p_currency, false) or coalesce(m[5] <> p_currency, false)
-               or (m[2] is not null and not ps.currency_symbol_fits(m[2], p_currency))
-        from (select ps.cost_parts(p_text) as m) x
+        select coalesce(p_parts[1] <> p_currency, false) or coalesce(p_parts[5] <> p_currency, false)
+               or (p_parts[2] is not null and not ps.currency_symbol_fits(p_parts[2], p_currency))
     $$;
+comment on function ps.cost_parts_name_other_currency(text[], text) is
+    'True when a written cost''s parts (ps.cost_parts) name a currency (a code before or after, or a symbol) that is not the given one.';
+
+create or replace function ps.cost_names_other_currency(p_text text, p_currency text) returns boolean
+    language sql immutable parallel safe
+    as $$ select ps.cost_parts_name_other_currency(ps.cost_parts(p_text), p_currency) $$;
 comment on function ps.cost_names_other_currency(text, text) is
     'True when a written cost names a currency (a code before or after, or a symbol) that is not the given one.';
 

@@ -17,7 +17,7 @@ create or replace function ps.circulation_group_member_currency() returns trigge
         perform library_currency_lock(new.institution_id, false);
         perform library_currency_lock(m.institution_id, false)
         from circulation_group_member m where m.group_id = new.group_id order by m.institution_id;
-        v_currency := (select currency from library where institution_id = new.institution_id);
+        v_currency := institution_currency(new.institution_id);
         select l.currency into v_other
         from circulation_group_member m join library l using (institution_id)
         where m.group_id = new.group_id and m.institution_id <> new.institution_id and l.currency <> v_currency

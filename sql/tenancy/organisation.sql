@@ -124,6 +124,7 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
     as $$
     declare
         answer jsonb;
+        v_configured text[];
     begin
         -- Amounts are minor units of the library's currency, with no conversion: changing the currency
         -- under recorded money would silently re-denominate every bill, payment and item cost. The lock
@@ -138,10 +139,11 @@ create or replace function ps.update_library(p_institution_id bigint, p_name tex
             end if;
             -- Amounts the library has configured (fine rates, fees, limits) are in its currency too: kept
             -- as they are, they would mean other amounts in the new one.
-            if ps.library_configured_amounts(p_institution_id) <> '{}' then
+            v_configured := ps.library_configured_amounts(p_institution_id);
+            if v_configured <> '{}' then
                 raise exception using errcode = 'PS409', message = 'currency_in_use',
                     detail = format('The library''s %s name amounts in its currency; amounts are not converted, so clear them before changing its currency, then set them again.',
-                                    array_to_string(ps.library_configured_amounts(p_institution_id), ', '));
+                                    array_to_string(v_configured, ', '));
             end if;
             -- Then, with no money recorded: a circulation group keeps one currency (sql/tenancy/circulation_group_currency.sql).
             if ps.library_shares_circulation_group(p_institution_id) then

@@ -1,0 +1,14 @@
+extension Array where Element == Double {
+    /// The middle value (the upper of the two middle ones for an even count); 0 for no values.
+    var median: Double {
+        let sorted = sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+}
+
+extension Array where Element == Duration {
+    /// The middle duration in seconds, as `[Double].median`.
+    var medianSeconds: Double {
+        map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }.median
+    }
+}
