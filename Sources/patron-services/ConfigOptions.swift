@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import PatronServicesHTTP
 import SystemPackage
 
 /// Options shared by the commands; each maps to a configuration key and wins over the environment,
@@ -19,7 +20,7 @@ struct ConfigOptions: ParsableArguments {
         if let logLevel { values["log.level"] = .init(.string(logLevel), isSecret: false) }
         return ConfigReader(providers: [
             InMemoryProvider(name: "arguments", values: values),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["DATABASE_URL", "DATABASE_OWNERURL", "DATABASE_OWNER_URL", "SMTP_PASSWORD"])),
+            AppConfiguration.environmentProvider(),
             try await FileProvider<JSONSnapshot>(filePath: FilePath(config), allowMissing: true),
         ])
     }
