@@ -58,6 +58,9 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
                 s.p50Microseconds, s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.failed, h.perSecond / s.perSecond,
                 h.perSecond / limit.figures.perSecond, p.perSecond, p.p50Microseconds, h.perSecond / p.perSecond))
         }
+        if let few = measured.first(where: { $0.clients == 32 }), let many = measured.first(where: { $0.clients == 128 }) {
+            load.reportTailGoal(few: few, many: many)
+        }
         if openLoop, let unloaded = measured.min(by: { $0.clients < $1.clients }), unloaded.clients == 1 {
             let (token, branch, patrons) = (token, handles.branch, handles.patronRange)
             try await load.reportOpenLoop(path: "eligibility", saturation: measured.map(\.http.perSecond).max()!,

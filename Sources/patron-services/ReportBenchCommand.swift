@@ -6,7 +6,8 @@ import Postgres
 /// `bench report`: every page of the Outstanding Fees and Bills report through the API (keyset pages,
 /// one kept-alive connection, curl) against the same rows read by psql in one statement, on a generated
 /// consortium; and what a page costs at the start of the report against its end. Each page size named
-/// is measured in every round, beside the same psql read, so their ratios come from one sitting.
+/// is measured in every round, beside the same psql read, so their ratios come from one sitting; and
+/// beside them what a page costs whatever its rows (`Floor`).
 struct ReportBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Benchmark GET /staff/v1/reports/outstanding-bills, all pages, against psql reading the same rows.")
@@ -39,6 +40,11 @@ struct ReportBenchCommand: AsyncParsableCommand {
         say("report reader of one library: \(ids.count) outstanding bills")
         let sizes = try limit.map { try PageSize(limit: $0, ids: ids, token: bench.token, port: port) }
         defer { sizes.forEach { $0.remove() } }
+        guard let lastBillId = ids.last, let smallest = sizes.min(by: { $0.limit < $1.limit }) else {
+            throw ValidationError("the report reader's library has no outstanding bills")
+        }
+        let floor = try Floor(pages: smallest.afters.count, lastBillId: lastBillId, token: bench.token, port: port)
+        defer { floor.remove() }
 
         let load = LoadRunner(wrk: "", bench: bench, port: port, seconds: 0)
         var psqlTimes: [Duration] = []
@@ -68,6 +74,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 psqlTimes.append(ContinuousClock.now - began)
                 psqlServerCPU += (output.split(separator: "\n").last.flatMap { Double($0) } ?? .nan) / ProcessCPU.ticksPerSecond
                 for size in sizes { try await size.fetchAll(servers: servers) }
+                try await floor.measure()
             }
         }
         let sql = psqlTimes.medianSeconds
@@ -78,6 +85,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
             say(String(format: "reports/outstanding-bills  %6d  %6d  %6d  %6.3f  %6.3f  %6d  %9.2f",
                 ids.count, size.limit, size.afters.count, sql, api, size.failed, api / sql))
         }
+        floor.report(psqlSeconds: sql)
         for size in sizes {
             let pages = size.afters.count, limit = size.limit
             // Full pages only (not a partial or empty last page), and not the first, which also opens the pool's connection.
