@@ -1,4 +1,5 @@
 import Configuration
+import SystemPackage
 import Foundation
 import Logging
 import Postgres
@@ -32,5 +33,20 @@ struct ConfigurationTests {
         let pool = configuration.poolConfiguration(.init())
         #expect(pool.maxConnections == 3)
         #expect(pool.acquireTimeout == .milliseconds(250))
+    }
+
+    @Test("the shipped Config/patron-services.json changes no default, so the pool keeps its per-core size as the benchmarks measure it")
+    func shippedFileKeepsDefaults() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try await FileProvider<JSONSnapshot>(filePath: FilePath(root.appendingPathComponent("Config/patron-services.json").path))
+        let shipped = AppConfiguration(reader: ConfigReader(providers: [file]))
+        let defaults = AppConfiguration(reader: ConfigReader(providers: [InMemoryProvider(values: [:])]))
+        #expect(shipped.poolSize == 2 * ProcessInfo.processInfo.activeProcessorCount + 2)
+        #expect(shipped.poolSize == defaults.poolSize)
+        #expect(shipped.poolMaxWaiting == defaults.poolMaxWaiting)
+        #expect(shipped.acquireTimeoutMilliseconds == defaults.acquireTimeoutMilliseconds)
+        #expect(shipped.statementTimeoutMilliseconds == defaults.statementTimeoutMilliseconds)
+        #expect(shipped.maxBodyBytes == defaults.maxBodyBytes)
+        #expect((shipped.host, shipped.port, shipped.databaseName) == (defaults.host, defaults.port, defaults.databaseName))
     }
 }
