@@ -1,10 +1,11 @@
 -- Bills: posting, payments and waivers (partial allowed)
 -- A bill as the REST API shows it: its balance, and its currency (the owed library's, kept on the bill)
--- beside the minor units, so a client never has to guess what 2700 means.
+-- beside the minor units, so a client never has to guess what 2700 means. patron_deleted is left out: it
+-- serves the Orphaned Bills report's index, and the patron's own record says whether it is deleted.
 create or replace function ps.bill_api(b ps.bill) returns jsonb
     language sql stable
     as $$
-        select ps.api(to_jsonb(b)) || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor)
+        select ps.api(to_jsonb(b) - 'patron_deleted') || jsonb_build_object('balanceMinor', b.amount_minor - b.paid_minor - b.waived_minor)
     $$;
 comment on function ps.bill_api(ps.bill) is 'A bill as the REST API shows it: camelCase fields, the balance in minor units and the owed institution''s currency.';
 

@@ -24,6 +24,9 @@ create policy tenant_update on ps.bill for update
     with check (ps.staff_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
 create policy tenant_delete on ps.bill for delete using (ps.staff_writable_by(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
 create policy owner_read on ps.bill for select to patron_owner using (true);
+-- The owner updates bills only through ps.patron_deleted_bills (security definer), which marks a deleted
+-- patron's bills in every library, partners' included.
+create policy owner_update on ps.bill for update to patron_owner using (true) with check (true);
 
 -- ps.accruing_fines_policy
 create policy tenant_read on ps.accruing_fines_policy for select using (ps.institution_visible_to(institution_id, (select ps.current_institution_id()), (select ps.current_staff_role())));
