@@ -19,6 +19,8 @@ struct ReportBenchCommand: AsyncParsableCommand {
     @Option(help: "Runs of each side (medians are reported).") var rounds: Int = 3
     @Option(help: "Loopback port for the service.") var port: Int = 18090
     @Option(help: "Embedded cluster folder.") var directory: String = ".data/bench-postgres"
+    @Option(help: "Percent of the patrons deleted for the Orphaned Bills report's measurement, undone afterwards (0: not measured).")
+    var deletedPercent: Int = 1
 
     func run() async throws {
         let bench = try await BenchDatabase.prepare(patrons: patrons, loans: loans, directory: directory, role: "report_reader")
@@ -26,14 +28,17 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let cluster = bench.cluster
         let prelude = (TransactionOptions().prelude + [StaffQueries.authenticate(token: bench.token, roles: AllowedStaffRoles(StaffRole.readers))])
             .map { LoadRunner.inline($0, replacing: [:]) + ";" }.joined(separator: "\n")
-        func psql(_ script: String) throws -> String {
+        func psql(_ script: String, owner: Bool = false) throws -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("report-bench-\(getpid()).sql").path
             try script.write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
             return try EmbeddedPostgres.runProcess(EmbeddedPostgres.binary("psql"), [
-                "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "patron_app",
-                "-f", path, bench.database])
+                "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", cluster.socketDirectory, "-p", String(cluster.port),
+                "-U", owner ? DatabaseRoles.owner : "patron_app", "-f", path, bench.database])
         }
+        guard (0...100).contains(deletedPercent) else { throw ValidationError("--deleted-percent is 0 to 100") }
+        // A run cut short leaves its deletions: the generator deletes no patron.
+        _ = try psql(Orphans.restore, owner: true)
         // The page boundaries, as the API's nextAfterBillId will give them: every limit-th bill id.
         let ids = try psql("\(prelude)\nselect bill_id from ps.outstanding_bills_report order by bill_id;\ncommit;")
             .split(separator: "\n").compactMap { Int64($0) }
@@ -50,6 +55,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         var psqlTimes: [Duration] = []
         // CPU seconds over all rounds of psql's server process.
         var psqlServerCPU = 0.0
+        var orphanLines: [String] = []
         try await load.withService {
             // One page first, so that the pool's connection exists before its server process is timed.
             _ = try await LoadRunner.offThePool {
@@ -75,6 +81,10 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 psqlServerCPU += (output.split(separator: "\n").last.flatMap { Double($0) } ?? .nan) / ProcessCPU.ticksPerSecond
                 for size in sizes { try await size.fetchAll(servers: servers) }
                 try await floor.measure()
+            }
+            if deletedPercent > 0 {
+                orphanLines = try await Orphans(percent: deletedPercent, rounds: rounds, token: bench.token, port: port,
+                    psql: { try psql($0, owner: $1) }, prelude: prelude).measure()
             }
         }
         let sql = psqlTimes.medianSeconds
@@ -106,5 +116,6 @@ struct ReportBenchCommand: AsyncParsableCommand {
             say(String(format: "limit %d, CPU per page: PostgreSQL %.2f ms (psql's read: %.2f ms per %d rows, ÷ %.2f), the service %.2f ms",
                 limit, server, psqlServer, limit, server / psqlServer, size.serviceCPU * perPage))
         }
+        orphanLines.forEach { say($0) }
     }
 }
