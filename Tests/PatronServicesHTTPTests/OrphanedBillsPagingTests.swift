@@ -133,4 +133,65 @@ struct OrphanedBillsPagingTests {
             #expect(try await flags([own, partners, later]) == [false, false, false])
         }
     }
+
+    /// An owner's session in a transaction, as a consortium administrator.
+    static func openTransaction(_ fixture: DemoFixture) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(fixture.database.owner)
+        try await connection.execute("begin; select set_config('ps.role', 'consortium_admin', true)")
+        return connection
+    }
+
+    @Test("a bill raised while its patron is being deleted waits for the deletion and is marked, and a deletion while a bill is being raised waits for it and marks it")
+    func raisingAndDeletingAtOnce() async throws {
+        let fixture = try await DemoFixture.make()
+        let rpl = fixture.institutions["RPL"]!
+        let outside = try await PostgresConnection.connect(fixture.database.owner)
+        let patrons = try await fixture.asAdmin { c in
+            try await c.query("select patron_id from ps.patron where institution_id = \(rpl) and deleted_at is null order by patron_id limit 2")
+                .rows.map { try $0.decode("patron_id", as: Int64.self) }
+        }
+        try #require(patrons.count == 2)
+        let raise = { @Sendable (connection: PostgresConnection, patron: Int64) async throws -> Int64 in
+            try await connection.query("""
+                insert into ps.bill (institution_id, patron_id, kind, amount_minor, posted_at) values (\(rpl), \(patron), 'other', 400, now())
+                returning bill_id
+                """).scalar(Int64.self)
+        }
+        let waits = { @Sendable () async throws -> Bool in
+            try await outside.query("""
+                select count(*) from pg_locks l join pg_stat_activity a using (pid) where not l.granted and a.datname = current_database()
+                """).scalar(Int.self) > 0
+        }
+        // The deletion first: the bill waits for it.
+        let deleting = try await Self.openTransaction(fixture)
+        try await deleting.query("update ps.patron set deleted_at = now() where patron_id = \(patrons[0])")
+        let raised = Task {
+            let billing = try await Self.openTransaction(fixture)
+            let bill = try await raise(billing, patrons[0])
+            try await billing.execute("commit")
+            await billing.close()
+            return bill
+        }
+        try await eventually(seconds: 30) { try await waits() }
+        try await deleting.execute("commit")
+        await deleting.close()
+        let first = try await raised.value
+        // The bill first: the deletion waits for it.
+        let billing = try await Self.openTransaction(fixture)
+        let second = try await raise(billing, patrons[1])
+        let deleted = Task {
+            let deleting = try await Self.openTransaction(fixture)
+            try await deleting.query("update ps.patron set deleted_at = now() where patron_id = \(patrons[1])")
+            try await deleting.execute("commit")
+            await deleting.close()
+        }
+        try await eventually(seconds: 30) { try await waits() }
+        try await billing.execute("commit")
+        await billing.close()
+        try await deleted.value
+        let flags = try await outside.query("select patron_deleted from ps.bill where bill_id in (\(first), \(second))").rows
+            .map { try $0.decode("patron_deleted", as: Bool.self) }
+        #expect(flags == [true, true])
+        await outside.close()
+    }
 }

@@ -3,12 +3,16 @@
 -- patron's bills may be owed to partner libraries whose rows the deleting staff cannot see.
 
 -- A raised bill, a bill moved to another patron, or a write that names the flag gets the truth from the
--- patron row; other updates (payments, waivers, state) keep the flag without reading the patron.
+-- patron row; other updates (payments, waivers, state) keep the flag without reading the patron. The row
+-- is read for share: a deletion of the patron in progress ends first (its ps.patron_deleted_bills could
+-- not see this bill), and the bill takes the deletion; a deletion that comes second waits for the bill and
+-- then marks it. The foreign key already locks the row (for key share, which a deletion does not wait for).
 create or replace function ps.bill_patron_deleted_set() returns trigger
     language plpgsql security definer set search_path = ps, pg_temp
     as $$
     begin
-        new.patron_deleted := exists (select 1 from patron p where p.patron_id = new.patron_id and p.deleted_at is not null);
+        select p.deleted_at is not null into new.patron_deleted from patron p where p.patron_id = new.patron_id for share;
+        new.patron_deleted := coalesce(new.patron_deleted, false);
         return new;
     end $$;
 comment on function ps.bill_patron_deleted_set() is
