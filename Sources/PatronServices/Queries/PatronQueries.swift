@@ -41,16 +41,28 @@ public enum PatronQueries {
 
     public static func deletePostalCode(_ id: Int64) -> PostgresQuery { "select ps.delete_postal_code(\(id))" }
 
-    /// Live patrons by barcode or by the start of the last name, at most 200, by name.
+    /// Live patrons by barcode or by the start of the last name, at most 200, by name. One statement for
+    /// each filter given, so that each search reaches its index: written once as "barcode is null or …",
+    /// a filter is a sub-plan run against every patron row (120 to 200 ms a search at a million patrons).
     public static func patrons(barcode: String?, name: String?) -> PostgresQuery {
-        """
-        select coalesce(jsonb_agg(ps.patron_api(p.patron_id) order by p.last_name, p.first_name, p.patron_id), '[]') from (
-            select * from ps.patron where deleted_at is null
-              and (\(barcode)::text is null or patron_id in (select ps.patrons_with_barcode(\(barcode))))
-              and (\(name)::text is null or patron_id in (select ps.patrons_named(\(name))))
-            order by last_name, first_name, patron_id limit 200) p
-        """
+        let (head, tail) = (patronListHead, " order by last_name, first_name, patron_id limit 200) p")
+        switch (barcode, name) {
+        case let (barcode?, name?):
+            // The barcode names one patron: the name is checked on that row, not looked up as a second set.
+            return """
+                \(unescaped: head) patron_id in (select ps.patrons_with_barcode(\(barcode)))
+                    and starts_with(lower(last_name), lower(\(name)))\(unescaped: tail)
+                """
+        case let (barcode?, nil): return "\(unescaped: head) patron_id in (select ps.patrons_with_barcode(\(barcode)))\(unescaped: tail)"
+        case let (nil, name?): return "\(unescaped: head) patron_id in (select ps.patrons_named(\(name)))\(unescaped: tail)"
+        case (nil, nil): return "\(unescaped: head) true\(unescaped: tail)"
+        }
     }
+
+    static let patronListHead = """
+        select coalesce(jsonb_agg(ps.patron_api(p.patron_id) order by p.last_name, p.first_name, p.patron_id), '[]') from (
+            select * from ps.patron where deleted_at is null and
+        """
 
     public static func patron(_ id: Int64) -> PostgresQuery {
         "select ps.patron_api(p.patron_id) from ps.patron p where p.patron_id = \(id) and p.deleted_at is null"
@@ -67,6 +79,6 @@ public enum PatronQueries {
 
     /// A patron of the caller's institution or of one sharing a circulation group with it.
     public static func circulationPatron(barcode: String) -> PostgresQuery {
-        "select ps.api(to_jsonb(c)) from ps.circulation_patron c where c.patron_id in (select ps.patrons_with_barcode(\(barcode)))"
+        "select ps.api(to_jsonb(c)) from ps.circulation_patrons(\(barcode)) c"
     }
 }
