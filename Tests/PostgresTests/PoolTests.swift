@@ -29,6 +29,16 @@ struct PoolTests {
         await pool.close()
     }
 
+    @Test("every session the pool opens has JIT compilation off, whatever the server's default, beside UTC and ISO dates")
+    func sessionsHaveJITOff() async throws {
+        let database = try await TestDatabase.create()
+        let pool = pool(database, size: 2)
+        let settings = try await pool.query("select current_setting('jit') || ' ' || current_setting('timezone') || ' ' || current_setting('datestyle')")
+            .scalar(String.self)
+        #expect(settings == "off UTC ISO, YMD")
+        await pool.close()
+    }
+
     @Test("when every connection is busy a caller waits, then fails with poolTimeout")
     func acquireTimeout() async throws {
         let database = try await TestDatabase.create()
