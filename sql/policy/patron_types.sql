@@ -18,20 +18,20 @@ create or replace function ps.patron_type_impact(p_patron_type_id bigint) return
             'patrons', (select count(*) from patron p where p.patron_type_id = t.patron_type_id and p.deleted_at is null),
             'activeLoans', (select count(*) from loan l join patron p using (patron_id)
                             where p.patron_type_id = t.patron_type_id and l.state <> 'returned'),
-            'outstandingBills', (select count(*) from bill b join patron p using (patron_id)
-                                 where p.patron_type_id = t.patron_type_id and b.state = 'outstanding'),
-            'outstandingMinor', (select coalesce(sum(b.amount_minor - b.paid_minor - b.waived_minor), 0) from bill b join patron p using (patron_id)
-                                 where p.patron_type_id = t.patron_type_id and b.state = 'outstanding'),
-            'outstandingByCurrency', (select coalesce(jsonb_object_agg(c.currency, c.minor), '{}') from (
-                    select ps.institution_currency(b.institution_id) as currency, sum(b.amount_minor - b.paid_minor - b.waived_minor) as minor
-                    from bill b join patron p using (patron_id)
-                    where p.patron_type_id = t.patron_type_id and b.state = 'outstanding' group by 1) c),
+            'outstandingBills', ob.bills, 'outstandingMinor', ob.minor, 'outstandingByCurrency', ob.by_currency,
             'activeMemberships', (select count(*) from membership m join patron p using (patron_id)
                                   where p.patron_type_id = t.patron_type_id and m.state = 'active' and m.ends_at > now()),
             'pendingMembershipBills', (select count(*) from membership m join patron p using (patron_id)
                                        where p.patron_type_id = t.patron_type_id and m.state = 'pending'),
             'loanLimitPolicies', (select count(*) from loan_limit_policy llp where llp.patron_type_id = t.patron_type_id))
         from patron_type t
+        -- The outstanding bills of the type's patrons, read once for their count, sum and sums per currency.
+        cross join lateral (
+            select coalesce(sum(c.bills), 0) as bills, coalesce(sum(c.minor), 0) as minor,
+                   coalesce(jsonb_object_agg(c.currency, c.minor), '{}') as by_currency
+            from (select b.currency, count(*) as bills, sum(b.amount_minor - b.paid_minor - b.waived_minor) as minor
+                  from bill b join patron p using (patron_id)
+                  where p.patron_type_id = t.patron_type_id and b.state = 'outstanding' group by b.currency) c) ob
         where t.patron_type_id = p_patron_type_id and ps.can_see_institution(t.institution_id)
           and ps.current_staff_role() in ('consortium_admin', 'library_admin')
     $$;
