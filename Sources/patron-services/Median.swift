@@ -9,6 +9,11 @@ extension Array where Element == Double {
 extension Array where Element == Duration {
     /// The middle duration in seconds, as `[Double].median`.
     var medianSeconds: Double {
-        map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }.median
+        map(\.seconds).median
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for the benches' figures.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

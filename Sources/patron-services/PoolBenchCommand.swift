@@ -98,7 +98,7 @@ struct PoolBenchCommand: AsyncParsableCommand {
             return all.sorted()
         }
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let p50 = Double(latencies[latencies.count / 2])
         let p99 = Double(latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
         return (Double(latencies.count) / seconds, p50, p99)

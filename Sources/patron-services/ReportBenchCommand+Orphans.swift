@@ -51,7 +51,7 @@ extension ReportBenchCommand {
             var lines = [
                 "",
                 String(format: "orphaned bills: %d%% of the patrons deleted (%.1f s through their triggers), undone afterwards", percent,
-                    Double(deleting.components.seconds) + Double(deleting.components.attoseconds) / 1e18),
+                    deleting.seconds),
                 "path                         rows   limit   pages  psql s   API s  failed  API ÷ psql",
                 String(format: "reports/orphaned-bills     %6d  %6d  %6d  %6.3f  %6.3f  %6d  %9.2f", ids.count, limit, afters.count, sql, api,
                     failed, api / sql),
