@@ -24,7 +24,7 @@ public struct NoticeJobService: Service {
         let query = NoticeQueries.runJobs(date: date)
         if dryRun {
             return try await pool.withConnection { connection in
-                _ = try await connection.pipeline(NoticeQueries.systemOptions("system:notice-jobs").prelude)
+                _ = try await connection.pipeline(NoticeQueries.jobOptions.prelude)
                 let result: PostgresJSON
                 do {
                     result = try await connection.query(query).scalar(PostgresJSON.self)
@@ -36,7 +36,7 @@ public struct NoticeJobService: Service {
                 return result
             }
         }
-        return try await pool.transactionalQuery(query, options: NoticeQueries.systemOptions("system:notice-jobs")).scalar(PostgresJSON.self)
+        return try await pool.transactionalQuery(query, options: NoticeQueries.jobOptions).scalar(PostgresJSON.self)
     }
 
     public func run() async throws {

@@ -7,6 +7,14 @@ public enum NoticeQueries {
         TransactionOptions(settings: [("ps.role", "consortium_admin"), ("ps.actor", actor)])
     }
 
+    /// The reminder jobs' transaction: the system's identity, and a statement timeout for a daily batch.
+    /// The sessions' own (`database.statementTimeoutMs`, 15 s) bounds a request; at a million patrons the
+    /// jobs look at some 150,000 loans due soon and call the notice routing for each of their patrons,
+    /// which took longer than that, so every run was cancelled and no reminder was ever queued.
+    public static let jobOptions = TransactionOptions(settings: [
+        ("ps.role", "consortium_admin"), ("ps.actor", "system:notice-jobs"), ("statement_timeout", "30min"),
+    ])
+
     // Notification policies
     public static let notificationPolicies: PostgresQuery = "select ps.notification_policies()"
 
