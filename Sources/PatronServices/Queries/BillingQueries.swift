@@ -58,14 +58,13 @@ public enum BillingQueries {
     /// range of ids, once. A page costs the same wherever it starts, and its plan does not depend on
     /// `afterBillId` (it is planned once per connection): bounded on both sides, the range is small
     /// whatever the id, where `bill_id > $1 order by bill_id limit n` alone made the generic plan sort
-    /// every bill of the library. An orphaned bills page takes its candidates after `afterBillId`: the
-    /// next `limit` outstanding bills of deleted patrons (`ps.bill.patron_deleted`, from the library's index
-    /// or, for a consortium administrator, every library's), each of them orphaned, and the bills of the
-    /// library's pending memberships, which are orphaned only when their policy no longer applies; it looks
-    /// each one up in the view in bill id order (`offset 0` keeps that a lookup by id, where a generic plan
-    /// merged the candidates with every outstanding bill) and stops at `limit` orphans. A page reads in
+    /// every bill of the library. An orphaned bills page takes its candidates after `afterBillId` from
+    /// `ps.orphan_candidate_bills` (the next `limit` deleted patrons' bills, each of them orphaned, and the
+    /// library's pending memberships' bills, orphaned only when their policy no longer applies), looks each
+    /// one up in the view in bill id order (`offset 0` keeps that a lookup by id, where a generic plan
+    /// merged the candidates with every outstanding bill) and stops at `limit` orphans: a page reads in
     /// proportion to itself and to the library's pending memberships, not to the consortium's deleted
-    /// patrons. The view a DBA reads, `ps.orphaned_bills`, takes the same candidates all at once.
+    /// patrons. The view a DBA reads, `ps.orphaned_bills`, takes every candidate from the same function.
     public static func report(_ report: Report, afterBillId: Int64, limit: Int64) -> PostgresQuery {
         switch report {
         case .outstandingBills:
@@ -87,20 +86,7 @@ public enum BillingQueries {
         case .orphanedBills:
             """
             with page as not materialized (
-                select r.* from (
-                    (select bill_id from ps.bill where institution_id = ps.current_institution_id() and state = 'outstanding'
-                        and patron_deleted and bill_id > \(afterBillId) order by bill_id limit \(limit))
-                    union all
-                    (select bill_id from ps.bill where ps.current_institution_id() is null and state = 'outstanding'
-                        and patron_deleted and bill_id > \(afterBillId) order by bill_id limit \(limit))
-                    union all
-                    select m.bill_id from ps.membership m join ps.bill b on b.bill_id = m.bill_id
-                    where m.institution_id = ps.current_institution_id() and m.state = 'pending' and m.bill_id > \(afterBillId)
-                        and b.state = 'outstanding' and not b.patron_deleted
-                    union all
-                    select m.bill_id from ps.membership m join ps.bill b on b.bill_id = m.bill_id
-                    where ps.current_institution_id() is null and m.state = 'pending' and m.bill_id > \(afterBillId)
-                        and b.state = 'outstanding' and not b.patron_deleted) c
+                select r.* from ps.orphan_candidate_bills(\(afterBillId), \(limit)) c (bill_id)
                 cross join lateral (select * from ps.outstanding_bills_report v where v.bill_id = c.bill_id offset 0) r
                 where r.orphan_reason is not null
                 order by c.bill_id limit \(limit))
