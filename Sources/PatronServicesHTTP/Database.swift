@@ -75,6 +75,21 @@ struct Database: Sendable {
         }
     }
 
+    /// ``staffQuery(_:_:_:options:)`` for statements with many rows, streamed: after authentication,
+    /// `queries` run in the same transaction and their rows reach `rows` as they arrive, in binary form,
+    /// with `pause` whenever the rest is still to come
+    /// (``PostgresConnection/pipeline(_:streaming:rows:pause:)``).
+    func staffStream(
+        _ request: Request, _ context: AppRequestContext, _ queries: [PostgresQuery], options: TransactionOptions = TransactionOptions(),
+        rows: @escaping @Sendable (PostgresRawResult) throws -> Void, pause: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let head = options.prelude + [try authenticateStaff(request, context)]
+        let statements = head + queries + ["commit"]
+        try await pool.withConnection { connection in
+            try await connection.pipeline(statements, streaming: head.count..<(head.count + queries.count), rows: rows, pause: pause)
+        }
+    }
+
     /// A staff request's pipeline: `begin` and `options`' settings, authentication, `query`, `commit`; and
     /// where `query` is in it.
     private func staffStatements(

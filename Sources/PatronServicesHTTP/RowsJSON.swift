@@ -52,65 +52,94 @@ enum RowsJSON {
 
     /// `[{"column":value,…},…]` for every row of `rows`, which must be in binary form, in the order of the
     /// row numbers in `order` (all of them, each once) or else as they came.
+    static func writeArray(_ rows: PostgresRawResult, order: [Int]? = nil, into buffer: inout ByteBuffer) throws {
+        buffer.writeStaticString("[")
+        try writeObjects(rows, columns: try Columns(rows), order: order, into: &buffer)
+        buffer.writeStaticString("]")
+    }
+
+    /// A result's columns as the JSON objects of its rows name them: each key with what goes before it
+    /// (`{"billId":` for the first, `,"institutionId":` after), and how each value is written. Made once
+    /// for a statement whose rows come a few at a time (a streamed report page); a class, so passing it
+    /// for each row retains it once rather than its three arrays.
+    final class Columns: Sendable {
+        let kinds: [Kind]
+        let keys: [UInt8]
+        let keyEnds: [Int]
+
+        init(_ rows: PostgresRawResult) throws {
+            var kinds: [Kind] = []
+            var keyText = ByteBuffer()
+            var keyEnds: [Int] = []
+            for column in 0..<rows.columnCount {
+                guard rows.isBinary(column), let kind = RowsJSON.kind(ofType: rows.columnType(column)) else {
+                    throw RowsJSON.UnsupportedColumn(name: rows.columnName(column), type: rows.columnType(column), binary: rows.isBinary(column))
+                }
+                kinds.append(kind)
+                keyText.writeString(column == 0 ? "{" : ",")
+                Array(rows.columnName(column).utf8).withUnsafeBytes { RowsJSON.writeString($0, into: &keyText) }
+                keyText.writeString(":")
+                keyEnds.append(keyText.readableBytes)
+            }
+            self.kinds = kinds
+            keys = Array(keyText.readableBytesView)
+            self.keyEnds = keyEnds
+        }
+    }
+
+    /// `{"column":value,…},…` for every row of `rows` (columns as `columns` says), in the order of the row
+    /// numbers in `order` or else as they came; with `leadingComma`, a comma first (more rows follow
+    /// earlier ones in the same array).
     ///
     /// The values are gathered first (two calls into libpq each), with the space they can take at most
     /// (every byte escaped as `\u00XX`); the JSON is then written through one pointer: through
     /// `ByteBuffer`'s own writes, the reference counting and exclusivity checks of each of a page's 7,500
     /// values cost more than the JSON (1 ms a page).
-    static func writeArray(_ rows: PostgresRawResult, order: [Int]? = nil, into buffer: inout ByteBuffer) throws {
+    static func writeObjects(
+        _ rows: PostgresRawResult, columns: Columns, order: [Int]? = nil, leadingComma: Bool = false, into buffer: inout ByteBuffer
+    ) throws {
         precondition(order.map { $0.count == rows.rowCount } ?? true, "an order names every row once")
-        var kinds: [Kind] = []
-        for column in 0..<rows.columnCount {
-            guard rows.isBinary(column), let kind = kind(ofType: rows.columnType(column)) else {
-                throw UnsupportedColumn(name: rows.columnName(column), type: rows.columnType(column), binary: rows.isBinary(column))
-            }
-            kinds.append(kind)
-        }
-        // Each key with what goes before it: `{"billId":` for the first, `,"institutionId":` after.
-        var keyText = ByteBuffer()
-        var keyEnds: [Int] = []
-        for column in 0..<rows.columnCount {
-            keyText.writeString(column == 0 ? "{" : ",")
-            Array(rows.columnName(column).utf8).withUnsafeBytes { writeString($0, into: &keyText) }
-            keyText.writeString(":")
-            keyEnds.append(keyText.readableBytes)
-        }
-        let keys = Array(keyText.readableBytesView)
-        var values: [UnsafeRawBufferPointer?] = []
-        values.reserveCapacity(rows.rowCount * rows.columnCount)
-        var bound = 2
-        for row in order ?? Array(0..<rows.rowCount) {
-            bound += keys.count + 3  // the keys, and `,` `{` `}`
-            for column in 0..<rows.columnCount {
-                let value = rows.value(row, column)
-                if let value, let size = size(of: kinds[column]), value.count != size {
-                    let name = rows.columnName(column)
-                    throw PostgresError(kind: .decoding, message: "column \(name) holds \(value.count) bytes, not \(size)")
-                }
-                values.append(value)
-                bound += 6 * (value?.count ?? 0) + 8
-            }
-        }
-        _ = keys.withUnsafeBytes { keys in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
-                var out = Output(base: target.baseAddress!)
-                out.byte(UInt8(ascii: "["))
-                var index = 0
-                for row in 0..<rows.rowCount {
-                    if row > 0 { out.byte(UInt8(ascii: ",")) }
-                    var keyStart = 0
-                    for column in 0..<rows.columnCount {
-                        out.bytes(UnsafeRawBufferPointer(rebasing: keys[keyStart..<keyEnds[column]]))
-                        keyStart = keyEnds[column]
-                        if let value = values[index] { out.value(value, as: kinds[column]) } else { out.text("null") }
-                        index += 1
+        precondition(columns.kinds.count == rows.columnCount, "the columns are the rows' own")
+        guard rows.rowCount > 0 else { return }
+        let (kinds, keys, keyEnds) = (columns.kinds, columns.keys, columns.keyEnds)
+        let (rowCount, columnCount) = (rows.rowCount, rows.columnCount)
+        // On the stack: a streamed page calls this for every row.
+        try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer?.self, capacity: rowCount * columnCount) { values in
+            var bound = 2
+            var index = 0
+            for position in 0..<rowCount {
+                let row = order?[position] ?? position
+                bound += keys.count + 3  // the keys, and `,` `{` `}`
+                for column in 0..<columnCount {
+                    let value = rows.value(row, column)
+                    if let value, let size = size(of: kinds[column]), value.count != size {
+                        let name = rows.columnName(column)
+                        throw PostgresError(kind: .decoding, message: "column \(name) holds \(value.count) bytes, not \(size)")
                     }
-                    if rows.columnCount == 0 { out.byte(UInt8(ascii: "{")) }
-                    out.byte(UInt8(ascii: "}"))
+                    values.initializeElement(at: index, to: value)
+                    index += 1
+                    bound += 6 * (value?.count ?? 0) + 8
                 }
-                out.byte(UInt8(ascii: "]"))
-                precondition(out.count <= bound, "the rows' JSON outgrew its bound")
-                return out.count
+            }
+            _ = keys.withUnsafeBytes { keys in
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { target in
+                    var out = Output(base: target.baseAddress!)
+                    var index = 0
+                    for row in 0..<rowCount {
+                        if row > 0 || leadingComma { out.byte(UInt8(ascii: ",")) }
+                        var keyStart = 0
+                        for column in 0..<columnCount {
+                            out.bytes(UnsafeRawBufferPointer(rebasing: keys[keyStart..<keyEnds[column]]))
+                            keyStart = keyEnds[column]
+                            if let value = values[index] { out.value(value, as: kinds[column]) } else { out.text("null") }
+                            index += 1
+                        }
+                        if columnCount == 0 { out.byte(UInt8(ascii: "{")) }
+                        out.byte(UInt8(ascii: "}"))
+                    }
+                    precondition(out.count <= bound, "the rows' JSON outgrew its bound")
+                    return out.count
+                }
             }
         }
     }

@@ -93,12 +93,17 @@ extension PostgresConnection {
         /// read comes after a yield; only then does the task wait on the reactor, which reads for it and
         /// resumes it with the whole result (then there is nothing left to read here) or after a failure
         /// (which the read here reports).
-        func nextResult() async throws -> OpaquePointer? {
+        ///
+        /// `pausing`, when given, runs once each time the task is about to give way for want of input: a
+        /// streaming reader passes on there what it has made of the rows so far.
+        func nextResult(pausing: (() async throws -> Void)? = nil) async throws -> OpaquePointer? {
             var attempts = 0
             while PQisBusy(conn) == 1 {
                 switch attempts {
                 case 0: break
-                case 1: await Task.yield()
+                case 1:
+                    try await pausing?()
+                    await Task.yield()
                 default:
                     await PostgresReactor.shared.waitForResult(conn, socket: socket)
                     if PQisBusy(conn) == 0 { continue }
@@ -111,7 +116,7 @@ extension PostgresConnection {
     }
 
     /// Liveness check, cancellation (PQcancel), non-blocking mode and session-state bookkeeping around `body`.
-    private func nonBlocking<T: Sendable>(_ body: (OpaquePointer, NonBlockingIO) async throws -> T) async throws -> T {
+    func nonBlocking<T: Sendable>(_ body: (OpaquePointer, NonBlockingIO) async throws -> T) async throws -> T {
         let conn = try liveHandleCheckedForFirstUse()
         let token = cancelState.withLock { state -> UInt64 in
             state.nextToken += 1

@@ -55,18 +55,56 @@ struct RowsJSONPostgresTests {
         }
     }
 
-    @Test("a report page whose rows come in no order is written in bill id order: its bills, its balance per currency in that order, and the next page's start its largest id")
-    func pageRowsAreWrittenInBillIdOrder() async throws {
+    /// The chunks a ``BillReportStream`` passed on for `query`, streamed as the report streams its pages.
+    func streamedPage(_ query: PostgresQuery, limit: Int64) async throws -> [String] {
         let database = try await TestDatabase.create()
-        try await PostgresConnection.with(database.superuser) { connection in
-            let query: PostgresQuery = """
-                select * from (values (30::int8, 7::int8, 'USD'::text), (10, 5, 'CAD'), (20, 1, 'USD')) v ("billId", "balanceMinor", currency)
-                """
-            let text = try await connection.pipeline([query], readingInPlace: 0, binary: true) { rows in
-                String(buffer: try BillReportPage.answer(rows, limit: 3))
+        return try await PostgresConnection.with(database.superuser) { connection in
+            let (chunks, sink) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+            let page = BillReportStream(limit: limit, sink: sink)
+            do {
+                try await connection.pipeline(["begin", query, "commit"], streaming: 1..<2, rows: page.add, pause: page.pause)
+                page.finish()
+            } catch {
+                sink.finish(throwing: error)
             }
-            #expect(text == #"{"bills":[{"billId":10,"balanceMinor":5,"currency":"CAD"},{"billId":20,"balanceMinor":1,"currency":"USD"},"#
-                + #"{"billId":30,"balanceMinor":7,"currency":"USD"}],"pageBalanceMinor":13,"pageBalanceByCurrency":{"CAD":5,"USD":8},"nextAfterBillId":30}"#)
+            var texts: [String] = []
+            for try await chunk in chunks { texts.append(String(buffer: chunk)) }
+            return texts
+        }
+    }
+
+    @Test("a report page is its bills in bill id order, its balance per currency in the order the currencies first come, and the next page's start its last id when the page is full")
+    func pageIsWrittenAsItsRowsCome() async throws {
+        let query: PostgresQuery = """
+            select * from (values (10::int8, 5::int8, 'CAD'::text), (20, 1, 'USD'), (30, 7, 'USD')) v ("billId", "balanceMinor", currency) order by 1
+            """
+        let full = try await streamedPage(query, limit: 3).joined()
+        #expect(full == #"{"bills":[{"billId":10,"balanceMinor":5,"currency":"CAD"},{"billId":20,"balanceMinor":1,"currency":"USD"},"#
+            + #"{"billId":30,"balanceMinor":7,"currency":"USD"}],"pageBalanceMinor":13,"pageBalanceByCurrency":{"CAD":5,"USD":8},"nextAfterBillId":30}"#)
+        let short = try await streamedPage(query, limit: 4).joined()
+        #expect(short.hasSuffix(#""nextAfterBillId":null}"#))
+        let empty = try await streamedPage("select 1::int8 as \"billId\", 1::int8 as \"balanceMinor\", 'USD'::text as currency where false", limit: 3)
+        #expect(empty.joined() == #"{"bills":[],"pageBalanceMinor":0,"pageBalanceByCurrency":{},"nextAfterBillId":null}"#)
+    }
+
+    @Test("a large page goes out in several chunks that make one JSON document: 4,000 bills, each in the order they came")
+    func largePageInChunks() async throws {
+        let chunks = try await streamedPage("""
+            select g::int8 as "billId", g::int8 as "balanceMinor", 'USD'::text as currency, repeat('é', 40) as reason from generate_series(1, 4000) g
+            """, limit: 5000)
+        #expect(chunks.count > 1)
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(chunks.joined().utf8)) as? [String: Any])
+        #expect((page["bills"] as? [[String: Any]])?.compactMap { $0["billId"] as? Int } == Array(1...4000))
+        #expect(page["pageBalanceMinor"] as? Int == 4000 * 4001 / 2)
+        #expect(page["nextAfterBillId"] is NSNull)
+    }
+
+    @Test("rows out of bill id order are refused rather than written in the wrong order")
+    func outOfOrderRowsAreRefused() async throws {
+        await #expect(throws: PostgresError.self) {
+            _ = try await streamedPage("""
+                select * from (values (30::int8, 7::int8, 'USD'::text), (10, 5, 'CAD')) v ("billId", "balanceMinor", currency)
+                """, limit: 3)
         }
     }
 }
