@@ -30,9 +30,20 @@ public enum TestDatabase {
         let templateName = try await template.ensure()
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         let bootstrap = DatabaseBootstrap(superuser: cluster.configuration(), logger: Logger(label: "test-db"))
-        try await bootstrap.ensureDatabase(String(name), template: templateName)
+        await creations.enter()
+        do {
+            try await bootstrap.ensureDatabase(String(name), template: templateName)
+        } catch {
+            await creations.leave()
+            throw error
+        }
+        await creations.leave()
         return Database(name: String(name))
     }
+
+    /// At most four databases are cloned at once: the whole suite starting together (about 300 tests)
+    /// made the cluster so slow to accept connections that some timed out.
+    private static let creations = CreationGate(slots: 4)
 
     /// One test database.
     public struct Database: Sendable {
@@ -61,11 +72,22 @@ public enum TestDatabase {
 }
 
 /// Builds the template database once per process (and once per SQL checksum across processes).
+///
+/// One task builds it and every caller awaits that task. Each caller running the build itself (the
+/// actor lets a caller in while another is suspended) parked one dispatch thread per test in
+/// `pg_advisory_lock` while the first built the template: with 255 tests starting at once, the dispatch
+/// pool had no thread left for the builder's own next statement, and the run hung.
 actor TemplateBuilder {
-    private var name: String?
+    private var building: Task<String, any Error>?
 
     func ensure() async throws -> String {
-        if let name { return name }
+        if let building, let name = try? await building.value { return name }
+        let task = Task { try await Self.build() }
+        building = task
+        return try await task.value
+    }
+
+    private static func build() async throws -> String {
         let cluster = TestDatabase.cluster
         try cluster.start()
         let migrator = try Migrator(directory: TestDatabase.sqlDirectory, logger: Logger(label: "test-migrate"))
@@ -89,7 +111,26 @@ actor TemplateBuilder {
         }
         try await admin.execute("select pg_advisory_unlock(4242)")
         await admin.close()
-        name = templateName
         return templateName
+    }
+}
+
+/// A counting gate for async callers: `enter` waits while every slot is taken, `leave` frees one.
+actor CreationGate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(slots: Int) { free = slots }
+
+    func enter() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }
