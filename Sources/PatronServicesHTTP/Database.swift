@@ -63,18 +63,6 @@ struct Database: Sendable {
         return try await pool.withConnection { connection in try await connection.pipeline(statements)[index] }
     }
 
-    /// ``staffQuery(_:_:_:options:)`` with the statement's rows read in place by `read`, in binary form,
-    /// which answers from them without a Swift value per column.
-    func staffQuery<T: Sendable>(
-        _ request: Request, _ context: AppRequestContext, _ query: PostgresQuery, options: TransactionOptions = TransactionOptions(),
-        readingRows read: @escaping @Sendable (PostgresRawResult) throws -> T
-    ) async throws -> T {
-        let (statements, index) = try staffStatements(request, context, query, options)
-        return try await pool.withConnection { connection in
-            try await connection.pipeline(statements, readingInPlace: index, binary: true, read)
-        }
-    }
-
     /// ``staffQuery(_:_:_:options:)`` for statements with many rows, streamed: after authentication,
     /// `queries` run in the same transaction and their rows reach `rows` as they arrive, in binary form,
     /// with `pause` whenever the rest is still to come

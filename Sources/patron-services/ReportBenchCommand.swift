@@ -66,7 +66,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
                 select pid from pg_stat_activity where datname = current_database() and usename = 'patron_app' and pid <> pg_backend_pid();
                 """).split(separator: "\n").compactMap { Int32($0) }
             for _ in 0..<rounds {
-                var began = ContinuousClock.now
+                let began = ContinuousClock.now
                 // psql reports its own server process's CPU time at the end: its pid through \gset and
                 // \setenv, since \! does not interpolate psql's variables.
                 let output = try psql("""
