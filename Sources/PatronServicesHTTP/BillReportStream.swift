@@ -31,7 +31,6 @@ final class BillReportStream: @unchecked Sendable {
     private var total: Int64 = 0
     private var byCurrency: [(currency: String, minor: Int64)] = []
     private var started = false
-    private(set) var finished = false
 
     init(limit: Int64, sink: AsyncThrowingStream<ByteBuffer, any Error>.Continuation) {
         self.limit = limit
@@ -40,20 +39,9 @@ final class BillReportStream: @unchecked Sendable {
         buffer.writeStaticString("{\"bills\":[")
     }
 
-    /// Writes `rows` (which must follow the rows before in bill id order) into the page. A page's statements
-    /// are exclusive (``BillingQueries/report(_:afterBillId:limit:)``: only one of them has rows), so the
-    /// page ends with the statement that had rows, and its last chunk goes out while PostgreSQL runs what
-    /// follows (the other statement, `commit`).
+    /// Writes `rows` (which must follow the rows before in bill id order) into the page.
     func add(_ rows: PostgresRawResult) throws {
-        guard !finished else {
-            guard rows.rowCount == 0 else { throw PostgresError(kind: .client, message: "a bill report page had rows from two statements") }
-            return
-        }
-        if rows.rowCount > 0 { try write(rows) }
-        if rows.isLast && count > 0 { finish() }
-    }
-
-    private func write(_ rows: PostgresRawResult) throws {
+        guard rows.rowCount > 0 else { return }
         if columns == nil {
             let names = (0..<rows.columnCount).map { rows.columnName($0) }
             guard let id = names.firstIndex(of: "billId"), let balance = names.firstIndex(of: "balanceMinor"),
@@ -93,10 +81,8 @@ final class BillReportStream: @unchecked Sendable {
         buffer = ByteBufferAllocator().buffer(capacity: Self.chunkBytes + 4096)
     }
 
-    /// Writes the page's end (its balances and the next page's start) and passes on the rest; once.
+    /// Writes the page's end (its balances and the next page's start) and passes on the rest.
     func finish() {
-        guard !finished else { return }
-        finished = true
         buffer.writeString("],\"pageBalanceMinor\":\(total),\"pageBalanceByCurrency\":{")
         for (index, entry) in byCurrency.enumerated() {
             if index > 0 { buffer.writeStaticString(",") }

@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import PatronServices
 import Postgres
 
@@ -30,9 +29,6 @@ struct ReportsController {
                         try await db.staffStream(request, context, queries, options: Self.pageOptions, rows: page.add, pause: page.pause)
                         page.finish()
                     } catch {
-                        // After the page's last chunk (its statements are exclusive, so it ends with the
-                        // one that had rows) an error reaches no client: it is only logged.
-                        if page.finished { context.logger.error("a report page's transaction failed after its answer", metadata: ["error": "\(error)"]) }
                         sink.finish(throwing: error)
                     }
                 }

@@ -16,10 +16,6 @@ public struct PostgresRawResult {
         columnCount = Int(PQnfields(result))
     }
 
-    /// True for a statement's last result, which holds every row it has not already given (all of them, or
-    /// none after single-row results); false for one row of libpq's single-row mode.
-    public var isLast: Bool { PQresultStatus(result) == PGRES_TUPLES_OK }
-
     public func columnName(_ column: Int) -> String { String(cString: PQfname(result, Int32(column))) }
 
     /// The column's type OID (`pg_type.oid`).
