@@ -50,14 +50,6 @@ enum RowsJSON {
         }
     }
 
-    /// `[{"column":value,…},…]` for every row of `rows`, which must be in binary form, in the order of the
-    /// row numbers in `order` (all of them, each once) or else as they came.
-    static func writeArray(_ rows: PostgresRawResult, order: [Int]? = nil, into buffer: inout ByteBuffer) throws {
-        buffer.writeStaticString("[")
-        try writeObjects(rows, columns: try Columns(rows), order: order, into: &buffer)
-        buffer.writeStaticString("]")
-    }
-
     /// A result's columns as the JSON objects of its rows name them: each key with what goes before it
     /// (`{"billId":` for the first, `,"institutionId":` after), and how each value is written. Made once
     /// for a statement whose rows come a few at a time (a streamed report page); a class, so passing it
@@ -87,18 +79,16 @@ enum RowsJSON {
         }
     }
 
-    /// `{"column":value,…},…` for every row of `rows` (columns as `columns` says), in the order of the row
-    /// numbers in `order` or else as they came; with `leadingComma`, a comma first (more rows follow
-    /// earlier ones in the same array).
+    /// `{"column":value,…},…` for every row of `rows` (columns as `columns` says), as they came; with
+    /// `leadingComma`, a comma first (more rows follow earlier ones in the same array).
     ///
     /// The values are gathered first (two calls into libpq each), with the space they can take at most
     /// (every byte escaped as `\u00XX`); the JSON is then written through one pointer: through
     /// `ByteBuffer`'s own writes, the reference counting and exclusivity checks of each of a page's 7,500
     /// values cost more than the JSON (1 ms a page).
     static func writeObjects(
-        _ rows: PostgresRawResult, columns: Columns, order: [Int]? = nil, leadingComma: Bool = false, into buffer: inout ByteBuffer
+        _ rows: PostgresRawResult, columns: Columns, leadingComma: Bool = false, into buffer: inout ByteBuffer
     ) throws {
-        precondition(order.map { $0.count == rows.rowCount } ?? true, "an order names every row once")
         precondition(columns.kinds.count == rows.columnCount, "the columns are the rows' own")
         guard rows.rowCount > 0 else { return }
         let (kinds, keys, keyEnds) = (columns.kinds, columns.keys, columns.keyEnds)
@@ -107,8 +97,7 @@ enum RowsJSON {
         try withUnsafeTemporaryAllocation(of: UnsafeRawBufferPointer?.self, capacity: rowCount * columnCount) { values in
             var bound = 2
             var index = 0
-            for position in 0..<rowCount {
-                let row = order?[position] ?? position
+            for row in 0..<rowCount {
                 bound += keys.count + 3  // the keys, and `,` `{` `}`
                 for column in 0..<columnCount {
                     let value = rows.value(row, column)

@@ -24,30 +24,26 @@ extension PostgresConnection {
     }
 
     /// ``pipeline(_:)`` without blocking a thread: one send, one sync, results read as they arrive.
-    func pipelineNonBlocking<T: Sendable>(
-        _ queries: [PostgresQuery], inPlace: InPlaceRead<T>?
-    ) async throws -> (results: [PostgresResult], value: T?) {
+    func pipelineNonBlocking(_ queries: [PostgresQuery]) async throws -> [PostgresResult] {
         let names = queries.map { preparedName(for: $0.sql) }
         guard names.allSatisfy({ $0 != nil }) else {
-            return try await cancellable { conn in try self.runPipeline(conn, queries, inPlace: inPlace) }
+            return try await cancellable { conn in try self.runPipeline(conn, queries) }
         }
         return try await nonBlocking { conn, io in
             guard PQenterPipelineMode(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             defer { PQexitPipelineMode(conn) }
             for (position, (query, name)) in zip(queries, names).enumerated() {
-                try io.send(query, name!, resultFormat: Self.resultFormat(inPlace, position: position))
+                try io.send(query, name!)
             }
             guard PQpipelineSync(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             try await io.flush()
             var results: [PostgresResult] = []
-            var value: T?
             var firstError: (any Error)?
-            for (position, query) in queries.enumerated() {
+            for query in queries {
                 guard let result = try await io.nextResult() else { throw self.connectionError(conn, sql: query.sql) }
                 if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
                     do {
-                        try self.readPipelineResult(
-                            conn, result, sql: query.sql, position: position, inPlace: inPlace, into: &results, value: &value)
+                        results.append(try self.readResult(conn, result, sql: query.sql))
                     } catch {
                         firstError = firstError ?? error
                     }
@@ -61,7 +57,7 @@ extension PostgresConnection {
                 if status == PGRES_PIPELINE_SYNC { break }
             }
             if let firstError { throw firstError }
-            return (results, value)
+            return results
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import PatronServicesTesting
 import Postgres
+import Synchronization
 import Testing
 
 @testable import PatronServicesHTTP
@@ -20,6 +21,21 @@ struct RowsJSONPostgresTests {
         #"'{"a": [1, 2.50], "b": null}'::json"#, #"'{"a": [1, 2.50], "b": null}'::jsonb"#, "null::int8", "null::text", "null::timestamptz",
     ]
 
+    /// The JSON array RowsJSON writes for `query`'s rows, read in binary and streamed as a report page's are.
+    static func json(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> String {
+        let state = Mutex<(buffer: ByteBuffer, columns: RowsJSON.Columns?, count: Int)>((ByteBuffer(string: "["), nil, 0))
+        try await connection.pipeline(["begin", query, "commit"], streaming: 1..<2, rows: { rows in
+            guard rows.rowCount > 0 else { return }
+            try state.withLock { page in
+                let columns = try page.columns ?? RowsJSON.Columns(rows)
+                page.columns = columns
+                try RowsJSON.writeObjects(rows, columns: columns, leadingComma: page.count > 0, into: &page.buffer)
+                page.count += rows.rowCount
+            }
+        }, pause: {})
+        return state.withLock { String(buffer: $0.buffer) } + "]"
+    }
+
     @Test("every supported type, in binary, is written as to_json writes it: timestamps BC, beyond 9999, infinite and fractional; integers at their limits; text with escapes; json and jsonb; nulls")
     func binaryValuesAreToJSON() async throws {
         let database = try await TestDatabase.create()
@@ -29,11 +45,7 @@ struct RowsJSONPostgresTests {
                 "select \(unescaped: Self.values.enumerated().map { "coalesce(to_json(\($1))::text, 'null') as c\($0)" }.joined(separator: ", "))"
             ).rows.first!
             let expected = try "[{" + Self.values.indices.map { "\"c\($0)\":" + (try row.decode("c\($0)", as: String.self)) }.joined(separator: ",") + "}]"
-            let written = try await connection.pipeline(["select \(unescaped: select)" as PostgresQuery], readingInPlace: 0, binary: true) { rows in
-                var buffer = ByteBuffer()
-                try RowsJSON.writeArray(rows, into: &buffer)
-                return String(buffer: buffer)
-            }
+            let written = try await Self.json(connection, "select \(unescaped: select)")
             #expect(written == expected)
             #expect(try JSONSerialization.jsonObject(with: Data(written.utf8)) is [[String: Any]])
         }
@@ -45,11 +57,7 @@ struct RowsJSONPostgresTests {
         try await PostgresConnection.with(database.superuser) { connection in
             for value in ["1.5::numeric", "'2026-01-01'::date", "gen_random_uuid()"] {
                 await #expect(throws: RowsJSON.UnsupportedColumn.self) {
-                    try await connection.pipeline(["select \(unescaped: value) as v" as PostgresQuery], readingInPlace: 0, binary: true) { rows in
-                        var buffer = ByteBuffer()
-                        try RowsJSON.writeArray(rows, into: &buffer)
-                        return buffer.readableBytes
-                    }
+                    _ = try await Self.json(connection, "select \(unescaped: value) as v")
                 }
             }
         }
