@@ -6,6 +6,7 @@ create or replace function ps.authenticate_pac(p_client_key text, p_session_toke
     declare
         v_client pac_client;
         v_session patron_session;
+        v_set text;
     begin
         v_client := ps.live_pac_client(p_client_key);
         if p_session_token is not null then
@@ -20,14 +21,18 @@ create or replace function ps.authenticate_pac(p_client_key text, p_session_toke
                 raise exception using errcode = 'PS401', message = 'session_expired', detail = 'Sign in again.';
             end if;
         end if;
-        perform set_config('ps.institution_id', coalesce(v_session.institution_id, v_client.institution_id)::text, true);
-        perform set_config('ps.role', case when v_session.session_id is null then 'pac' else 'patron' end, true);
-        perform set_config('ps.connection_branch_id', v_client.branch_id::text, true);
-        perform set_config('ps.patron_id', coalesce(v_session.patron_id::text, ''), true);
-        perform set_config('ps.session_id', coalesce(v_session.session_id::text, ''), true);
-        perform set_config('ps.actor', coalesce('patron:' || v_session.patron_id, 'pac:' || v_client.client_id), true);
-        return query select v_client.client_id, v_client.branch_id, v_session.patron_id,
-            coalesce(v_session.institution_id, v_client.institution_id);
+        -- Assignments, which PL/pgSQL evaluates itself; a `perform` or `return query` is a query each.
+        v_set := set_config('ps.institution_id', coalesce(v_session.institution_id, v_client.institution_id)::text, true);
+        v_set := set_config('ps.role', case when v_session.session_id is null then 'pac' else 'patron' end, true);
+        v_set := set_config('ps.connection_branch_id', v_client.branch_id::text, true);
+        v_set := set_config('ps.patron_id', coalesce(v_session.patron_id::text, ''), true);
+        v_set := set_config('ps.session_id', coalesce(v_session.session_id::text, ''), true);
+        v_set := set_config('ps.actor', coalesce('patron:' || v_session.patron_id, 'pac:' || v_client.client_id), true);
+        client_id := v_client.client_id;
+        connection_branch_id := v_client.branch_id;
+        patron_id := v_session.patron_id;
+        institution_id := coalesce(v_session.institution_id, v_client.institution_id);
+        return next;
     end $$;
 comment on function ps.authenticate_pac(text, text) is
     'Checks a PAC client key and optional patron session token (live, its patron not deleted, its issuing key not revoked and of the same library as this key) and sets the request identity: the patron''s institution when signed in, else the connection branch''s.';

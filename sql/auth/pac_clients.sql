@@ -5,9 +5,11 @@ create or replace function ps.live_pac_client(p_client_key text) returns ps.pac_
     language plpgsql stable security definer set search_path = ps, public, pg_temp
     as $$
     declare
+        -- Hashed once, not for each key a sequential scan of the (small) table reads.
+        v_hash constant bytea := ps.sha256(p_client_key);
         v_client pac_client;
     begin
-        select * into v_client from pac_client c where c.key_hash = ps.sha256(p_client_key) and c.revoked_at is null;
+        select * into v_client from pac_client c where c.key_hash = v_hash and c.revoked_at is null;
         if not found then
             raise exception using errcode = 'PS401', message = 'invalid_client_key', detail = 'A valid PAC client key is required.';
         end if;
