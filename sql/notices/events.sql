@@ -2,15 +2,21 @@
 -- imposed or lifted, as the patron type policy's Bill and Suspension Notification Policies select.
 -- Security definer: the policy is the patron's home institution's, whoever posts the bill.
 
+-- PL/pgSQL, which keeps its plan: a security definer SQL function is planned again in every statement,
+-- here every bill posted and every suspension. None: a row of nulls.
 create or replace function ps.notification_policy_of(p_patron_id bigint, p_kind text) returns ps.notification_policy
-    language sql stable security definer set search_path = ps, pg_temp
+    language plpgsql stable security definer set search_path = ps, pg_temp
     as $$
-        select n.* from patron p
+    declare
+        v_policy notification_policy;
+    begin
+        select n.* into v_policy from patron p
         join patron_type_policy pp on pp.institution_id = p.institution_id and pp.patron_type_id = p.patron_type_id
         join notification_policy n on n.notification_policy_id =
             case p_kind when 'bill' then pp.bill_notification_policy_id else pp.suspension_notification_policy_id end
-        where p.patron_id = p_patron_id and p.deleted_at is null
-    $$;
+        where p.patron_id = p_patron_id and p.deleted_at is null;
+        return v_policy;
+    end $$;
 comment on function ps.notification_policy_of(bigint, text) is
     'The bill or suspension notification policy that applies to a patron: the one their home institution''s patron type policy selects (none: null).';
 

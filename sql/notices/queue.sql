@@ -5,8 +5,12 @@
 -- e-mail-to-SMS gateway); only those callers pass p_allow_sms.
 create or replace function ps.notice_route(p_patron_id bigint, p_allow_sms boolean)
     returns table (channel text, recipients text[], reply_to text, language text)
-    language sql stable security definer set search_path = ps, pg_temp
+    language plpgsql stable security definer set search_path = ps, pg_temp
     as $$
+    begin
+        -- PL/pgSQL, as every security definer lookup on a request's path: PostgreSQL 15 plans a security
+        -- definer SQL function's body again in each statement that calls it; PL/pgSQL keeps its plan.
+        return query
         select case when a.channel = 'email' then 'email' when p_allow_sms and s.address is not null then 'sms' else 'print' end,
                case when a.channel = 'email' then array[a.address] when p_allow_sms and s.address is not null then array[s.address]
                     else '{}'::text[] end,
@@ -20,8 +24,8 @@ create or replace function ps.notice_route(p_patron_id bigint, p_allow_sms boole
         cross join lateral (select case when length(regexp_replace(coalesce(p.phone1, ''), '\D', '', 'g')) between 7 and 15
                                         and c.gateway_domain is not null
                                    then regexp_replace(p.phone1, '\D', '', 'g') || '@' || c.gateway_domain end as address) s
-        where p.patron_id = p_patron_id and p.deleted_at is null
-    $$;
+        where p.patron_id = p_patron_id and p.deleted_at is null;
+    end $$;
 comment on function ps.notice_route(bigint, boolean) is
     'Channel, recipients, Reply-To and language of a notice to a patron: e-mail to ps.notification_address; else (Polaris reminders only) text to phone1 at the carrier''s gateway; else print. Reply-To: the institution''s reply-to address, else the registered branch''s staff e-mail.';
 

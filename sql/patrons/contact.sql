@@ -2,16 +2,19 @@
 -- institution-supplied one; with no e-mail at all, print.
 create or replace function ps.notification_address(p_patron_id bigint)
     returns table (channel text, address text)
-    language sql stable security definer set search_path = ps, pg_temp
+    language plpgsql stable security definer set search_path = ps, pg_temp
     as $$
+    begin
+        -- PL/pgSQL, which keeps its plan (a security definer SQL function is planned in every statement).
+        return query
         select case when a.address is null then 'print' else 'email' end, a.address
         from patron p
         left join patron_type_policy pp on pp.institution_id = p.institution_id and pp.patron_type_id = p.patron_type_id
         cross join lateral (select case when coalesce(pp.use_patron_supplied_email, true)
                                         then coalesce(p.email, p.alt_email, p.institution_email)
                                         else p.institution_email end as address) a
-        where p.patron_id = p_patron_id and ps.can_see_institution(p.institution_id)
-    $$;
+        where p.patron_id = p_patron_id and ps.can_see_institution(p.institution_id);
+    end $$;
 comment on function ps.notification_address(bigint) is
     'The address a patron''s notifications go to: the patron-supplied e-mail when the policy says so, else the institution-supplied one; print when there is none.';
 

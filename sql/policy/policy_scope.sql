@@ -14,10 +14,15 @@ create or replace function ps.policy_scope(p_patron_id bigint, p_transaction_bra
         if v_here is null then
             raise exception using errcode = 'PS404', message = 'branch_not_found', detail = 'No such branch.';
         end if;
+        -- The answer by assignment (PL/pgSQL evaluates it itself) rather than `return query`, a query.
+        institution_id := v_home;
+        transaction_institution_id := v_here;
         if v_home = v_here then
-            return query select v_home, v_here, 'home_institution'::text;
+            reason := 'home_institution';
+            return next;
         elsif shares_circulation_group(v_home, v_here) then
-            return query select v_home, v_here, 'home_institution_in_circulation_group'::text;
+            reason := 'home_institution_in_circulation_group';
+            return next;
         else
             raise exception using errcode = 'PS403', message = 'outside_circulation_group',
                 detail = 'The patron''s home institution shares no circulation group with this branch''s institution.';
