@@ -25,4 +25,35 @@ struct AuthenticationTests {
         let recorded = try await fixture.adminScalar("select last_used_at is not null from ps.staff_token where token_id = \(tokenID)", as: Bool.self)
         #expect(recorded, "the next request, finding the row free, records the use")
     }
+
+    @Test("a staff request hashes its token once, however many tokens the consortium has")
+    func tokenHashedOnce() async throws {
+        let fixture = try await DemoFixture.make()
+        let token = fixture.tokens["RPL/circulation_staff"]!
+        try await fixture.asAdmin {
+            try await $0.execute("""
+                insert into ps.staff_token (institution_id, role, label, token_hash, created_by)
+                select null, 'consortium_admin', 'extra ' || g, ps.sha256('extra-' || g), 'test' from generate_series(1, 60) g
+                """)
+        }
+        // The plan the planner picks while the table is small: a sequential scan. A hash written into
+        // its condition ran for every token read, once PL/pgSQL had moved to its generic plan (from the
+        // sixth call of a session): 315 hashes for these ten calls.
+        let connection = try await PostgresConnection.connect(fixture.database.superuser)
+        try await connection.execute("""
+            begin; set local track_functions = 'all'; set local enable_indexscan = off; set local enable_indexonlyscan = off;
+            set local enable_bitmapscan = off
+            """)
+        for _ in 0..<10 {
+            let role = try await connection.query("select role from ps.authenticate_staff(\(token), null)").scalar(String.self)
+            #expect(role == "circulation_staff")
+        }
+        // pgcrypto's digest() is what ps.sha256 runs.
+        let hashes = try await connection.query(
+            "select coalesce(sum(calls), 0)::bigint from pg_stat_xact_user_functions where funcname = 'digest'"
+        ).scalar(Int64.self)
+        try await connection.execute("rollback")
+        await connection.close()
+        #expect(hashes == 10, "one hash for each of the ten authentications")
+    }
 }
