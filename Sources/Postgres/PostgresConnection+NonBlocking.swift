@@ -32,7 +32,7 @@ extension PostgresConnection {
         return try await nonBlocking { conn, io in
             guard PQenterPipelineMode(conn) == 1 else { throw self.connectionError(conn, sql: nil) }
             defer { PQexitPipelineMode(conn) }
-            for (position, (query, name)) in zip(queries, names).enumerated() {
+            for (query, name) in zip(queries, names) {
                 try io.send(query, name!)
             }
             guard PQpipelineSync(conn) == 1 else { throw self.connectionError(conn, sql: nil) }

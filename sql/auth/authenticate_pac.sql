@@ -6,6 +6,8 @@ create or replace function ps.authenticate_pac(p_client_key text, p_session_toke
     declare
         v_client pac_client;
         v_session patron_session;
+        -- Hashed once, as the staff token and the client key are, not for each session a scan reads.
+        v_session_hash constant bytea := ps.sha256(p_session_token);
         v_set text;
     begin
         v_client := ps.live_pac_client(p_client_key);
@@ -15,7 +17,7 @@ create or replace function ps.authenticate_pac(p_client_key text, p_session_toke
             select s.* into v_session from patron_session s
             join pac_client issuer on issuer.client_id = s.client_id and issuer.revoked_at is null
             join patron p on p.patron_id = s.patron_id and p.deleted_at is null
-            where s.token_hash = ps.sha256(p_session_token) and s.ended_at is null and s.expires_at > now()
+            where s.token_hash = v_session_hash and s.ended_at is null and s.expires_at > now()
               and issuer.institution_id = v_client.institution_id;
             if not found then
                 raise exception using errcode = 'PS401', message = 'session_expired', detail = 'Sign in again.';
