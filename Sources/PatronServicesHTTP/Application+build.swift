@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PatronServices
 import Postgres
@@ -41,7 +42,10 @@ public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async 
         bodyTimeout: .configured(seconds: configuration.requestBodyTimeoutSeconds), idleTimeout: .configured(seconds: configuration.idleTimeoutSeconds))
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(registry: registry, limits: limits)])),
+        server: HTTPServerBuilder { responder in
+            ReactorChildChannel(inner: HTTP1Channel(
+                responder: responder, configuration: .init(additionalChannelHandlers: [ConnectionGuard(registry: registry, limits: limits)])))
+        },
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "patron-services"),
         services: services,
         logger: logger)

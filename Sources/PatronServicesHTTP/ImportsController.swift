@@ -13,47 +13,10 @@ struct ImportsController {
 
     func register(_ endpoints: Endpoints) {
         endpoints.on(.post, "imports", roles: StaffRole.admins, bodyLimit: maxImportBytes) { request, context in
-            guard let kindName = try request.query("kind"), let kind = CSVImport.Kind(rawValue: kindName.replacingOccurrences(of: "-", with: "_"))
-            else {
-                throw Problem(.badRequest, code: "invalid_query", detail: "kind is patrons, patron-types or holdings.",
-                    errors: [.init(field: "kind", code: "invalid", message: "Expected patrons, patron-types or holdings.")])
-            }
-            let dryRun = try Self.flag(request, "dryRun")
-            let locations = try Self.locations(request)
-            let fileName = String((try request.query("fileName") ?? "upload").prefix(200))
-            let institution = try request.queryID("institutionId")
-            var request = request
-            let data = Data(try await request.collectBody(upTo: maxImportBytes).readableBytesView)
-            let contents: String
-            do {
-                if kind == .holdings {
-                    contents = try HoldingsFile.csv(data)
-                } else {
-                    guard let text = String(data: data, encoding: .utf8) else { throw CSVImport.Failure.emptyFile }
-                    contents = text
-                }
-            } catch {
-                throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file cannot be read: \(error).")
-            }
-            guard !contents.contains("\u{0}") else {
-                throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file contains NUL characters.")
-            }
-            let summary = try await db.staff(request, context) { connection, identity in
-                let target = institution ?? identity.institutionID
-                guard let target else {
-                    throw Problem.validation([.init(field: "institutionId", code: "required", message: "Name the library to import into.")])
-                }
-                do {
-                    return try await CSVImport(kind: kind, libraryCode: "", dryRun: dryRun, fileName: fileName, contents: contents,
-                        locations: locations).load(on: connection, institution: target)
-                } catch let failure as CSVImport.Failure {
-                    throw Problem(.unprocessableContent, code: "unreadable_file", detail: failure.description)
-                } catch let error as PostgresError where error.sqlState?.errorClass == "22" {
-                    // COPY could not read the file as CSV (an unterminated quote, a row with extra columns, bad bytes).
-                    throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file cannot be read as CSV: \(error.message).")
-                }
-            }
-            return JSONResponse.text(summary.text, status: .created)
+            // An import computes for long (a file of up to `maxImportBytes` to convert and check): it runs
+            // on Swift's global pool, not on the reactor thread its connection's task prefers, whose other
+            // connections would wait for it.
+            try await withTaskExecutorPreference(globalConcurrentExecutor) { try await importFile(request, context) }
         }
         endpoints.on(.get, "imports", roles: StaffRole.admins) { request, context in
             let limit = try request.queryID("limit").map { Int(min($0, 1_000)) }
@@ -62,6 +25,51 @@ struct ImportsController {
         endpoints.on(.get, "imports/:id", roles: StaffRole.admins) { request, context in
             try await db.staffJSON(request, context, ImportQueries.job(try context.id("id")), notFound: "import")
         }
+    }
+
+    /// Reads, checks and loads one uploaded file in the caller's transaction.
+    private func importFile(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let kindName = try request.query("kind"), let kind = CSVImport.Kind(rawValue: kindName.replacingOccurrences(of: "-", with: "_"))
+        else {
+            throw Problem(.badRequest, code: "invalid_query", detail: "kind is patrons, patron-types or holdings.",
+                errors: [.init(field: "kind", code: "invalid", message: "Expected patrons, patron-types or holdings.")])
+        }
+        let dryRun = try Self.flag(request, "dryRun")
+        let locations = try Self.locations(request)
+        let fileName = String((try request.query("fileName") ?? "upload").prefix(200))
+        let institution = try request.queryID("institutionId")
+        var request = request
+        let data = Data(try await request.collectBody(upTo: maxImportBytes).readableBytesView)
+        let contents: String
+        do {
+            if kind == .holdings {
+                contents = try HoldingsFile.csv(data)
+            } else {
+                guard let text = String(data: data, encoding: .utf8) else { throw CSVImport.Failure.emptyFile }
+                contents = text
+            }
+        } catch {
+            throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file cannot be read: \(error).")
+        }
+        guard !contents.contains("\u{0}") else {
+            throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file contains NUL characters.")
+        }
+        let summary = try await db.staff(request, context) { connection, identity in
+            let target = institution ?? identity.institutionID
+            guard let target else {
+                throw Problem.validation([.init(field: "institutionId", code: "required", message: "Name the library to import into.")])
+            }
+            do {
+                return try await CSVImport(kind: kind, libraryCode: "", dryRun: dryRun, fileName: fileName, contents: contents,
+                    locations: locations).load(on: connection, institution: target)
+            } catch let failure as CSVImport.Failure {
+                throw Problem(.unprocessableContent, code: "unreadable_file", detail: failure.description)
+            } catch let error as PostgresError where error.sqlState?.errorClass == "22" {
+                // COPY could not read the file as CSV (an unterminated quote, a row with extra columns, bad bytes).
+                throw Problem(.unprocessableContent, code: "unreadable_file", detail: "The file cannot be read as CSV: \(error.message).")
+            }
+        }
+        return JSONResponse.text(summary.text, status: .created)
     }
 
     static func flag(_ request: Request, _ name: String) throws -> Bool {

@@ -77,7 +77,7 @@ extension PostgresConnection {
                 let flushed = PQflush(conn)
                 if flushed == 0 { return }
                 if flushed < 0 { throw connection.connectionError(conn, sql: nil) }
-                await PostgresReactor.shared.wait(socket, for: .writable)
+                await PostgresReactor.forWaiting(socket).wait(socket, for: .writable)
             }
         }
 
@@ -101,7 +101,7 @@ extension PostgresConnection {
                     try await pausing?()
                     await Task.yield()
                 default:
-                    await PostgresReactor.shared.waitForResult(conn, socket: socket)
+                    await PostgresReactor.forWaiting(socket).waitForResult(conn, socket: socket)
                     if PQisBusy(conn) == 0 { continue }
                 }
                 attempts += 1

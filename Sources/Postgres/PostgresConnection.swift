@@ -147,7 +147,7 @@ public final class PostgresConnection: @unchecked Sendable {
             queue.async {
                 self.cancelState.withLock { $0.cancel = nil }
                 if let handle = self.handle {
-                    PostgresReactor.shared.forget(PQsocket(handle))
+                    PostgresReactor.forget(PQsocket(handle))
                     PQfinish(handle)
                 }
                 self.handle = nil

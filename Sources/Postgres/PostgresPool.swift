@@ -356,6 +356,6 @@ extension PostgresPool {
     /// the non-blocking path never hop between threads. For batch jobs and benchmarks that issue many
     /// statements; handlers that mostly wait on the database can use it too.
     public func withEventLoop<Result: Sendable>(_ body: () async throws -> Result) async rethrows -> Result {
-        try await withTaskExecutorPreference(PostgresReactor.shared, operation: body)
+        try await withTaskExecutorPreference(PostgresReactor.current ?? PostgresReactor.next(), operation: body)
     }
 }

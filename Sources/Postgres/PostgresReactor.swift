@@ -2,32 +2,68 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// One thread that waits, with epoll, for connections' sockets to become readable or writable, and
-/// that is also a `TaskExecutor`: tasks that prefer it run on this thread between waits.
+/// A thread that waits, with epoll, for connections' sockets to become readable or writable, and that
+/// is also a `TaskExecutor`: tasks that prefer it run on this thread between waits. There is one per
+/// core (``group``).
 ///
 /// The hot query path drives libpq in non-blocking mode from the calling task: it sends, then awaits
-/// readiness here instead of parking a thread per connection in a blocking read. A task running on
-/// another executor pays two thread hand-offs per statement (to this thread and back). A task that
-/// prefers this executor (``PostgresPool/withEventLoop(_:)``) pays none: its send, its wait and its
-/// resumption all happen on this thread, the way pgbench and SwiftNIO multiplex their connections.
+/// readiness on a reactor instead of parking a thread per connection in a blocking read. A task running
+/// on another executor pays two thread hand-offs per statement (to the reactor and back). A task that
+/// prefers a reactor (each HTTP connection's task does, see `ReactorChildChannel`; batch jobs use
+/// ``PostgresPool/withEventLoop(_:)``) pays none: its send, its wait and its resumption all happen on
+/// that reactor's thread, the way pgbench and SwiftNIO multiplex their connections. A wait is armed on
+/// the reactor of the thread that asks (``forWaiting(_:)``), so a task is resumed where it runs.
 public final class PostgresReactor: TaskExecutor, Sendable {
-    public static let shared = PostgresReactor()
+    /// One reactor per core: each HTTP connection's task is given one in turn (``next()``), so the
+    /// service's Swift work spreads over the cores as SwiftNIO's event loops do.
+    public static let group: [PostgresReactor] = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map {
+        PostgresReactor(index: $0)
+    }
+    private static let turn = Atomic<Int>(0)
+    /// Which reactor's epoll set holds each descriptor: a pooled connection is used by tasks on every
+    /// reactor in turn, and its socket must be in one set only, or a stale registration would wake the
+    /// wrong thread.
+    private static let owners = Mutex<[Int32: Int]>([:])
+
+    /// The reactors in turn, for a new HTTP connection or batch job.
+    public static func next() -> PostgresReactor {
+        group[turn.add(1, ordering: .relaxed).oldValue % group.count]
+    }
+
+    /// The reactor whose thread is running the caller, if any.
+    public static var current: PostgresReactor? {
+        let me = UInt64(pthread_self())
+        return group.first { $0.threadID.load(ordering: .relaxed) == me }
+    }
+
+    /// Where a wait on `fd` is armed: the caller's own reactor, so that the task resumes without a
+    /// hand-off, or (for a task on Swift's global pool) one chosen by the descriptor.
+    static func forWaiting(_ fd: Int32) -> PostgresReactor {
+        current ?? group[Int(fd) % group.count]
+    }
+
+    /// Takes `fd` out of whichever epoll set holds it, before its connection closes it.
+    static func forget(_ fd: Int32) {
+        if let owner = owners.withLock({ $0.removeValue(forKey: fd) }) {
+            epoll_ctl(group[owner].epoll, EPOLL_CTL_DEL, fd, nil)
+        }
+    }
 
     enum Interest {
         case readable, writable
     }
 
+    private let index: Int
     private let epoll: Int32
     /// An eventfd that wakes `epoll_wait` when a job is enqueued from another thread.
     private let wakeup: Int32
     /// Waiting continuations by file descriptor; a connection has at most one wait outstanding.
     private let waiters = Mutex<[Int32: Waiter]>([:])
-    /// Descriptors added to the epoll set (then re-armed with EPOLL_CTL_MOD).
-    private let registered = Mutex<Set<Int32>>([])
     private let jobs = Mutex<[UnownedJob]>([])
     private let threadID = Atomic<UInt64>(0)
 
-    private init() {
+    private init(index: Int) {
+        self.index = index
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeup = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         var event = epoll_event()
@@ -35,7 +71,7 @@ public final class PostgresReactor: TaskExecutor, Sendable {
         event.data.fd = wakeup
         epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event)
         let thread = Thread { [self] in self.loop() }
-        thread.name = "postgres-reactor"
+        thread.name = "postgres-reactor-\(index)"
         thread.start()
     }
 
@@ -78,14 +114,17 @@ public final class PostgresReactor: TaskExecutor, Sendable {
         }
     }
 
-    /// Adds or re-arms `fd` for one event of `interest`; false when epoll refuses it.
+    /// Adds or re-arms `fd` for one event of `interest` in this reactor's set, moving it from another
+    /// reactor's set if it was there; false when epoll refuses it. The other reactor has no wait on `fd`
+    /// (a connection has one user, whose previous wait has ended), so nothing is lost in the move.
     private func rearm(_ fd: Int32, _ interest: Interest) -> Bool {
         var event = epoll_event()
         event.events = (interest == .readable ? EPOLLIN.rawValue : EPOLLOUT.rawValue) | EPOLLONESHOT.rawValue
             | EPOLLERR.rawValue | EPOLLHUP.rawValue | EPOLLRDHUP.rawValue
         event.data.fd = fd
-        let isNew = registered.withLock { $0.insert(fd).inserted }
-        if epoll_ctl(epoll, isNew ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event) == 0 { return true }
+        let previous = Self.owners.withLock { $0.updateValue(index, forKey: fd) }
+        if let previous, previous != index { epoll_ctl(Self.group[previous].epoll, EPOLL_CTL_DEL, fd, nil) }
+        if epoll_ctl(epoll, previous == index ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) == 0 { return true }
         // ENOENT: the descriptor was closed and reused since; ADD it afresh.
         return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0
     }
@@ -99,13 +138,6 @@ public final class PostgresReactor: TaskExecutor, Sendable {
             return
         }
         waiters.withLock { $0.removeValue(forKey: fd) }?.continuation.resume()
-    }
-
-    /// Forgets a descriptor before its connection closes it.
-    func forget(_ fd: Int32) {
-        if registered.withLock({ $0.remove(fd) }) != nil {
-            epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
-        }
     }
 
     private func loop() {

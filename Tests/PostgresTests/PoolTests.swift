@@ -1,6 +1,6 @@
 import Foundation
 import PatronServicesTesting
-import Postgres
+@testable import Postgres
 import Testing
 
 @Suite("The bounded connection pool")
@@ -205,6 +205,29 @@ struct EventLoopTests {
             }
         }
         #expect(sum == (0..<300).reduce(0, +))
+        await pool.close()
+    }
+
+    @Test("a statement awaited on a reactor resumes on that reactor, whichever reactor waited on the connection before")
+    func waitsResumeWhereTheirTaskRuns() async throws {
+        let database = try await TestDatabase.create()
+        // One connection, so that every round's wait is on the same socket, moved between the reactors' epoll sets.
+        let pool = PostgresPool(configuration: .init(connection: database.superuser, maxConnections: 1, acquireTimeout: .seconds(120)))
+        let reactors = PostgresReactor.group
+        #expect(reactors.count == max(1, ProcessInfo.processInfo.activeProcessorCount))
+        for round in 0..<40 {
+            let reactor = reactors[round % reactors.count]
+            // The server sleeps 2 ms, so the answer is not there when the task first reads: it waits on epoll.
+            let (value, armedOn, resumedOn) = try await withTaskExecutorPreference(reactor) {
+                // Armed on another reactor, the answer would wake that thread, which would hand the task back.
+                let armedOn = PostgresReactor.forWaiting(Int32(round))
+                let value = try await pool.query("select \(round) + 0 * length(pg_sleep(0.002)::text)").scalar(Int.self)
+                return (value, armedOn, PostgresReactor.current)
+            }
+            #expect(value == round)
+            #expect(armedOn === reactor)
+            #expect(resumedOn === reactor, "round \(round) resumed on another thread")
+        }
         await pool.close()
     }
 }
