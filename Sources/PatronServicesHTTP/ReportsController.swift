@@ -24,7 +24,7 @@ struct ReportsController {
                 // client receives the first rows while PostgreSQL reads the last. The task ends by itself
                 // (a page is at most 5,000 bills) and gives its connection back, whether or not anyone
                 // still reads the chunks.
-                Task(executorPreference: PostgresReactor.current ?? PostgresReactor.next()) {
+                Task(executorPreference: PostgresReactor.currentOrNext) {
                     do {
                         try await db.staffStream(request, context, queries, options: Self.pageOptions, rows: page.add, pause: page.pause)
                         page.finish()

@@ -352,10 +352,10 @@ public final class PostgresPool: Service, Sendable {
     }
 }
 extension PostgresPool {
-    /// Runs `body` (and the child tasks it creates) on the Postgres event loop, so that statements on
-    /// the non-blocking path never hop between threads. For batch jobs and benchmarks that issue many
-    /// statements; handlers that mostly wait on the database can use it too.
+    /// Runs `body` (and the child tasks it creates) on a Postgres reactor (the caller's, if it runs on
+    /// one), so that statements on the non-blocking path never hop between threads. For batch jobs and
+    /// benchmarks that issue many statements; HTTP handlers already run on one.
     public func withEventLoop<Result: Sendable>(_ body: () async throws -> Result) async rethrows -> Result {
-        try await withTaskExecutorPreference(PostgresReactor.current ?? PostgresReactor.next(), operation: body)
+        try await withTaskExecutorPreference(PostgresReactor.currentOrNext, operation: body)
     }
 }

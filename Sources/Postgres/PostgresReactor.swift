@@ -36,6 +36,10 @@ public final class PostgresReactor: TaskExecutor, Sendable {
         return group.first { $0.threadID.load(ordering: .relaxed) == me }
     }
 
+    /// The reactor for new work that prefers one: the caller's own, so that it stays on its thread, or
+    /// else the next in turn.
+    public static var currentOrNext: PostgresReactor { current ?? next() }
+
     /// Where a wait on `fd` is armed: the caller's own reactor, so that the task resumes without a
     /// hand-off, or (for a task on Swift's global pool) one chosen by the descriptor.
     static func forWaiting(_ fd: Int32) -> PostgresReactor {
