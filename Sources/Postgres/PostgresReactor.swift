@@ -74,9 +74,7 @@ public final class PostgresReactor: TaskExecutor, Sendable {
         event.events = EPOLLIN.rawValue
         event.data.fd = wakeup
         epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event)
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "postgres-reactor-\(index)"
-        thread.start()
+        Thread { [self] in self.loop() }.start()
     }
 
     private var onReactorThread: Bool { threadID.load(ordering: .relaxed) == UInt64(pthread_self()) }
@@ -144,8 +142,17 @@ public final class PostgresReactor: TaskExecutor, Sendable {
         waiters.withLock { $0.removeValue(forKey: fd) }?.continuation.resume()
     }
 
+    /// Names the calling thread `pg-reactor-N` for `top -H`, `ps -L` and perf. Linux keeps 15 bytes and
+    /// refuses a longer name outright: with Foundation's `Thread.name` and "postgres-reactor-N" the threads
+    /// kept their creator's name ("…root.default-qos"), like Dispatch's workers. Glibc's
+    /// `pthread_setname_np` is not visible to Swift, and `/proc/thread-self/comm` is the same call.
+    private static func nameThread(_ index: Int) {
+        try? "pg-reactor-\(index)".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+    }
+
     private func loop() {
         threadID.store(UInt64(pthread_self()), ordering: .relaxed)
+        Self.nameThread(index)
         var events = [epoll_event](repeating: epoll_event(), count: 128)
         while true {
             let ready = jobs.withLock { jobs -> [UnownedJob] in

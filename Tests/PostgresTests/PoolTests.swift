@@ -230,4 +230,14 @@ struct EventLoopTests {
         }
         await pool.close()
     }
+
+    @Test("each reactor's thread carries its own name, pg-reactor-N, where top -H and perf show it")
+    func reactorThreadsAreNamed() async throws {
+        for (index, reactor) in PostgresReactor.group.enumerated() {
+            let name = await withTaskExecutorPreference(reactor) {
+                try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+            }
+            #expect(name == "pg-reactor-\(index)\n")
+        }
+    }
 }
