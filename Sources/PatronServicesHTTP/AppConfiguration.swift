@@ -103,7 +103,9 @@ public struct AppConfiguration: Sendable {
         smtp.map { NoticeDelivery.Configuration(smtp: $0, batchSize: noticeBatchSize, leaseSeconds: noticeLeaseSeconds, workers: noticeWorkers) }
     }
 
-    func poolConfiguration(_ connection: PostgresConfiguration) -> PostgresPool.Configuration {
+    /// The pool as the service ships it: `poolSize` connections, `poolMaxWaiting` callers waiting at most
+    /// `acquireTimeoutMilliseconds` (the benchmarks build their references with it too).
+    public func poolConfiguration(_ connection: PostgresConfiguration) -> PostgresPool.Configuration {
         PostgresPool.Configuration(
             connection: connection, maxConnections: poolSize, acquireTimeout: .milliseconds(acquireTimeoutMilliseconds),
             maxWaiters: poolMaxWaiting)

@@ -42,18 +42,20 @@ public final class PostgresReactor: TaskExecutor, Sendable {
 
     /// Where a wait on `fd` is armed: the caller's own reactor, so that the task resumes without a
     /// hand-off, or (for a task on Swift's global pool) one chosen by the descriptor.
-    static func forWaiting(_ fd: Int32) -> PostgresReactor {
+    public static func forWaiting(_ fd: Int32) -> PostgresReactor {
         current ?? group[Int(fd) % group.count]
     }
 
-    /// Takes `fd` out of whichever epoll set holds it, before its connection closes it.
-    static func forget(_ fd: Int32) {
+    /// Takes `fd` out of whichever epoll set holds it, before its connection (or whoever waited on it)
+    /// closes it.
+    public static func forget(_ fd: Int32) {
         if let owner = owners.withLock({ $0.removeValue(forKey: fd) }) {
             epoll_ctl(group[owner].epoll, EPOLL_CTL_DEL, fd, nil)
         }
     }
 
-    enum Interest {
+    /// What a wait is for: bytes to read, or room to write.
+    public enum Interest: Sendable {
         case readable, writable
     }
 
@@ -92,7 +94,8 @@ public final class PostgresReactor: TaskExecutor, Sendable {
     }
 
     /// Suspends until `fd` is ready (or an error/hang-up is reported on it, which the caller then reads).
-    func wait(_ fd: Int32, for interest: Interest) async {
+    /// Any non-blocking descriptor will do, not only libpq's: a socket the caller reads and writes itself.
+    public func wait(_ fd: Int32, for interest: Interest) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             arm(fd, interest, Waiter(continuation: continuation, reading: nil))
         }

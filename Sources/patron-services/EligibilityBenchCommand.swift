@@ -23,6 +23,7 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
     @Option(help: "Interleaved pgbench/HTTP rounds per client count (medians are reported).") var rounds: Int = 1
     @Flag(inversion: .prefixedNo, help: "Also send requests at half of the best throughput (needs 1 in --clients).") var openLoop = true
     @Option(help: "Connections of the open-loop generator.") var openLoopConnections = 32
+    @Flag(inversion: .prefixedNo, help: "Also measure the same pipeline behind a bare HTTP loop (what the HTTP stack costs).") var bare = true
 
     func run() async throws {
         let wrk = try LoadRunner.wrkPath()
@@ -45,18 +46,33 @@ struct EligibilityBenchCommand: AsyncParsableCommand {
         say("waits for each statement's answer: four round trips); ÷piped = HTTP ÷ that, the service against the physical limit")
         say("clients  pgbench tx/s  p50 µs  p99 µs   HTTP req/s  p50 µs  p99 µs  failed   ratio  ÷limit  piped tx/s  p50 µs  ÷piped")
         var measured: [(clients: Int, http: LoadFigures)] = []
+        var bareLines: [String] = []
         for count in clients {
-            var sql: [LoadFigures] = [], http: [LoadFigures] = [], piped: [LoadFigures] = []
+            var sql: [LoadFigures] = [], http: [LoadFigures] = [], piped: [LoadFigures] = [], bare: [LoadFigures] = []
             for _ in 0..<rounds {
                 sql.append(try load.pgbench(clients: count, patron: randomPatron))
                 http.append(try await load.http(clients: count, patrons: handles.patronRange))
                 piped.append(try load.pgbench(clients: count, patron: randomPatron, pipelined: true))
+                if self.bare { bare.append(try await load.http(clients: count, patrons: handles.patronRange, against: .bare)) }
             }
             let (s, h, p) = (LoadFigures.median(sql), LoadFigures.median(http), LoadFigures.median(piped))
             measured.append((count, h))
+            if self.bare {
+                let b = LoadFigures.median(bare)
+                bareLines.append(String(format: "%7d  %10.0f  %6.0f  %6.0f  %6d   %5.2f   %5.2f   %8.2f", count, b.perSecond, b.p50Microseconds,
+                    b.p99Microseconds, b.failed, b.perSecond / s.perSecond, b.perSecond / p.perSecond, h.perSecond / b.perSecond))
+            }
             say(String(format: "%7d  %12.0f  %6.0f  %6.0f   %10.0f  %6.0f  %6.0f  %6d   %5.2f  %5.2f  %10.0f  %6.0f  %6.2f", count, s.perSecond,
                 s.p50Microseconds, s.p99Microseconds, h.perSecond, h.p50Microseconds, h.p99Microseconds, h.failed, h.perSecond / s.perSecond,
                 h.perSecond / limit.figures.perSecond, p.perSecond, p.p50Microseconds, h.perSecond / p.perSecond))
+        }
+        if self.bare {
+            say("")
+            say("bare: the same pipeline, on a pool configured as the service's, behind the least HTTP/1.1 loop that answers wrk, on the")
+            say("Postgres reactors (no SwiftNIO, no Hummingbird, no middleware: BareHTTPLoop), in the same rounds; HTTP÷bare = the")
+            say("service against it: what the service's HTTP stack costs")
+            say("clients   bare req/s  p50 µs  p99 µs  failed  ÷pgbench  ÷piped  HTTP÷bare")
+            bareLines.forEach { say($0) }
         }
         if let few = measured.first(where: { $0.clients == 32 }), let many = measured.first(where: { $0.clients == 128 }) {
             load.reportTailGoal(few: few, many: many)

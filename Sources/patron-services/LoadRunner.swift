@@ -83,9 +83,14 @@ struct LoadRunner {
         ])])
     }
 
+    /// What wrk loads: the service as it ships, or the same pipeline behind ``BareHTTPLoop``.
+    enum Target {
+        case service, bare
+    }
+
     /// wrk with `clients` keep-alive connections asking for the eligibility of patrons in `patrons`.
-    func http(clients: Int, patrons: ClosedRange<Int64>) async throws -> LoadFigures {
-        try await http(clients: clients, script: """
+    func http(clients: Int, patrons: ClosedRange<Int64>, against target: Target = .service) async throws -> LoadFigures {
+        try await http(clients: clients, against: target, script: """
             local lo, hi = \(patrons.lowerBound), \(patrons.upperBound)
             local headers = { ["Authorization"] = "Bearer \(token)" }
             request = function()
@@ -111,8 +116,32 @@ struct LoadRunner {
         return result
     }
 
-    /// wrk with `clients` keep-alive connections running a Lua script against the service started here.
-    func http(clients: Int, script: String) async throws -> LoadFigures {
+    /// Runs `body` while ``BareHTTPLoop`` serves on `port` in this process, over a pool configured as the
+    /// service's and connected as it is.
+    func withBareLoop<T>(_ body: () async throws -> T) async throws -> T {
+        let configuration = AppConfiguration(reader: serviceConfiguration)
+        let database = try await DatabaseProvider.resolve(configuration, logger: Logger(label: "bench"))
+        let pool = PostgresPool(configuration: configuration.poolConfiguration(database.app))
+        let loop = try BareHTTPLoop(port: port)
+        let serving = Task { await loop.run(pool: pool) }
+        let stop = {
+            loop.stop()
+            await serving.value
+            await pool.close()
+        }
+        do {
+            let result = try await body()
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
+    /// wrk with `clients` keep-alive connections running a Lua script against the service (or the bare
+    /// loop) started here.
+    func http(clients: Int, against target: Target = .service, script: String) async throws -> LoadFigures {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).lua").path
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -125,12 +154,13 @@ struct LoadRunner {
                 "http://127.0.0.1:\(port)",
             ])
         }
-        let output = try await withService {
+        let measure = {
             try await Self.offThePool {
                 _ = try run(1)
                 return try run(seconds)
             }
         }
+        let output = try await target == .service ? withService(measure) : withBareLoop(measure)
         return try LoadFigures.wrk(output)
     }
 
