@@ -5,7 +5,7 @@ import Testing
 @testable import Postgres
 
 /// The pool's waits, deterministically: the moments that used to race are forced by the pool's test hook.
-@Suite("Pool waits: decided and registered together, one timer each, cancellable before registering")
+@Suite("Pool waits: decided and registered together, one timer for all, cancellable before registering")
 struct PoolRaceTests {
     /// A pool of one connection, held by the caller; waits time out after `timeout` (long: a wait that
     /// is not served fails the test by timing out instead of passing by luck).
@@ -55,7 +55,7 @@ struct PoolRaceTests {
         await pool.close()
     }
 
-    @Test("a waiter cancelled while registered leaves, its timer cancelled")
+    @Test("a waiter cancelled while registered leaves, and the timer stops with the last waiter")
     func cancelledWhileWaiting() async throws {
         let (pool, held) = try await exhaustedPool()
         let waiter = Task { try await pool.acquire() }
@@ -68,7 +68,7 @@ struct PoolRaceTests {
         await pool.close()
     }
 
-    @Test("each wait has one timer, cancelled when the waiter is served; none is left behind")
+    @Test("all waits share one timer, stopped when the last waiter is served; none is left behind")
     func timersCancelledWhenServed() async throws {
         let (pool, held) = try await exhaustedPool(timeout: .seconds(60))
         // Each waiter gives the connection back at once, so they are served one after another in
@@ -81,11 +81,33 @@ struct PoolRaceTests {
             }
         }
         try await eventually { pool.statistics.waiters == 5 }
-        #expect(pool.statistics.timers == 5)
+        #expect(pool.statistics.timers == 1)
         await pool.release(held)
         for waiter in waiters { #expect(try await waiter.value === held) }
-        // The cancelled timers end at once; a timer that was not cancelled would live for 60 s.
+        // The stopped timer ends at once; one left running would live for 60 s.
         try await eventually { pool.statistics.timers == 0 }
+        await pool.close()
+    }
+
+    @Test("waiters that nobody serves time out with poolTimeout, each at its own deadline, on the one timer")
+    func manyTimeOut() async throws {
+        let (pool, held) = try await exhaustedPool(timeout: .milliseconds(100))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let waiters = (0..<5).map { _ in Task { try await pool.acquire() } }
+        for waiter in waiters {
+            let error = await expectPostgresError { _ = try await waiter.value }
+            #expect(error?.kind == .poolTimeout)
+        }
+        #expect(clock.now - started >= .milliseconds(100), "none failed before its deadline")
+        try await eventually { pool.statistics.timers == 0 }
+        #expect(pool.statistics.waiters == 0)
+        // The pool still serves: the next waiter starts a timer afresh and is handed the connection.
+        let next = Task { try await pool.acquire() }
+        try await eventually { pool.statistics.waiters == 1 && pool.statistics.timers == 1 }
+        await pool.release(held)
+        #expect(try await next.value === held)
+        await pool.release(held)
         await pool.close()
     }
 
