@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Glibc
-import PatronServices
 import Postgres
 import Synchronization
 
@@ -98,10 +97,7 @@ final class BareHTTPLoop: Sendable {
             .first { $0.hasPrefix("branchId=") }.flatMap { Int64($0.dropFirst(9)) }
         let token = lines.dropFirst().first { $0.lowercased().hasPrefix("authorization: bearer ") }.map { String($0.dropFirst(22)) }
         guard path.count == 5, path[2] == "patrons", path[4] == "eligibility", let patron = Int64(path[3]), let branch, let token else { return response("400 Bad Request", "") }
-        let statements = TransactionOptions().prelude + [
-            StaffQueries.authenticate(token: token, roles: AllowedStaffRoles(StaffQueries.eligibilityRoles)),
-            StaffQueries.eligibility(patron: patron, branch: branch, action: "checkout"), "commit",
-        ]
+        let statements = LoadRunner.eligibilityPipeline(token: token, patron: patron, branch: branch)
         do {
             let results = try await pool.withConnection { try await $0.pipeline(statements) }
             guard let text = results[statements.count - 2].first?.values.first ?? nil else { return response("404 Not Found", "") }

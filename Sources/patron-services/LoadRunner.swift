@@ -38,9 +38,7 @@ struct LoadRunner {
     /// pgbench expression for the patron id.
     func pgbench(clients: Int, patron: String, rate: Double? = nil, pipelined: Bool = false) throws -> LoadFigures {
         let patronMarker: Int64 = -7_777_777
-        let statements = TransactionOptions().prelude
-            + [StaffQueries.authenticate(token: token, roles: AllowedStaffRoles(StaffQueries.eligibilityRoles)),
-               StaffQueries.eligibility(patron: patronMarker, branch: branch, action: "checkout"), "commit"]
+        let statements = Self.eligibilityPipeline(token: token, patron: patronMarker, branch: branch)
         let script = "\\set pid \(patron)\n" + statements.map { Self.inline($0, replacing: [String(patronMarker): ":pid"]) + ";\n" }.joined()
         return try pgbench(clients: clients, rate: rate, script: pipelined ? Self.pipelined(script) : script)
     }
@@ -182,6 +180,15 @@ struct LoadRunner {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
+    }
+
+    /// The statements the service pipelines for one eligibility request (checkout): `begin`, the staff
+    /// token's authentication, the check, `commit`; pgbench and ``BareHTTPLoop`` run exactly these.
+    static func eligibilityPipeline(token: String, patron: Int64, branch: Int64) -> [PostgresQuery] {
+        TransactionOptions().prelude + [
+            StaffQueries.authenticate(token: token, roles: AllowedStaffRoles(StaffQueries.eligibilityRoles)),
+            StaffQueries.eligibility(patron: patron, branch: branch, action: "checkout"), "commit",
+        ]
     }
 
     /// The statement as SQL text: each parameter becomes its replacement or a quoted literal.
