@@ -32,10 +32,10 @@ create or replace function ps.queue_almost_overdue(p_date date) returns bigint[]
             join ps.patron p on p.patron_id = l.patron_id and p.deleted_at is null
             join s on s.branch_id = p.registered_branch_id
             where l.state = 'active'
-              and l.due_at >= (select min(p_date::timestamp at time zone time_zone) from s)
-              and l.due_at < (select max((p_date + days + 1)::timestamp at time zone time_zone) from s)
-              and l.due_at >= (p_date::timestamp at time zone s.time_zone)
-              and l.due_at < ((p_date + s.days + 1)::timestamp at time zone s.time_zone)
+              and l.due_at >= (select min(ps.local_day_start(p_date, time_zone)) from s)
+              and l.due_at < (select max(ps.local_day_start(p_date + days + 1, time_zone)) from s)
+              and l.due_at >= ps.local_day_start(p_date, s.time_zone)
+              and l.due_at < ps.local_day_start(p_date + s.days + 1, s.time_zone)
               and l.almost_overdue_notified_for is distinct from l.due_at
               and not (s.optout_offered and p.exclude_almost_overdue_auto_renew)
             for update of l skip locked),
@@ -73,8 +73,8 @@ create or replace function ps.queue_inactive_reminders(p_date date) returns bigi
             from ps.patron p
             join s on s.branch_id = p.registered_branch_id
             where p.deleted_at is null
-              and coalesce(p.last_activity_at, p.created_at) < (select max((p_date - days)::timestamp at time zone time_zone) from s)
-              and coalesce(p.last_activity_at, p.created_at) < ((p_date - s.days)::timestamp at time zone s.time_zone)
+              and coalesce(p.last_activity_at, p.created_at) < (select max(ps.local_day_start(p_date - days, time_zone)) from s)
+              and coalesce(p.last_activity_at, p.created_at) < ps.local_day_start(p_date - s.days, s.time_zone)
               and not (s.optout_offered and p.exclude_inactive_patron)) q
     $$;
 comment on function ps.queue_inactive_reminders(date) is
@@ -120,7 +120,7 @@ create or replace function ps.run_notice_jobs(p_date date) returns jsonb
         perform pg_advisory_xact_lock(7061747269001);  -- "patr" + 1: the notice jobs
         v_ids := v_ids || ps.queue_almost_overdue(v_date) || ps.queue_expiration_reminders(v_date) || ps.queue_inactive_reminders(v_date)
                        || ps.queue_bill_reminders(v_date);
-        v_membership := ps.queue_membership_reminders((v_date + 1)::timestamp at time zone (select time_zone from ps.consortium));
+        v_membership := ps.queue_membership_reminders(ps.local_day_start(v_date + 1, (select time_zone from ps.consortium)));
         return jsonb_build_object('date', v_date, 'queued', coalesce((
             select jsonb_object_agg(kind, channels) from (
                 select kind, jsonb_object_agg(channel, n) as channels from (

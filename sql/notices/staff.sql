@@ -94,8 +94,8 @@ create or replace function ps.print_batch(p_branch_id bigint, p_date date) retur
             coalesce((select jsonb_agg(ps.notice_rendering(o) || jsonb_build_object('status', o.status) order by o.message_id)
                       from ps.outbox o join ps.branch b on b.branch_id = o.branch_id
                       where o.branch_id = p_branch_id and o.channel = 'print' and o.status in ('pending', 'printed')
-                        and o.created_at >= (p_date::timestamp at time zone b.time_zone)
-                        and o.created_at < ((p_date + 1)::timestamp at time zone b.time_zone)), '[]') end
+                        and o.created_at >= ps.local_day_start(p_date, b.time_zone)
+                        and o.created_at < ps.local_day_start(p_date + 1, b.time_zone)), '[]') end
     $$;
 comment on function ps.print_batch(bigint, date) is 'The print notices a branch queued on a day, ready to render one per page (null when the branch is not visible).';
 
@@ -107,7 +107,7 @@ create or replace function ps.mark_print_batch_printed(p_branch_id bigint, p_dat
             update ps.outbox o set status = 'printed', printed_at = now(),
                 printed_by = coalesce(ps.request_setting('ps.actor'), session_user)
             from b where o.branch_id = b.branch_id and o.channel = 'print' and o.status = 'pending'
-              and o.created_at >= (p_date::timestamp at time zone b.time_zone) and o.created_at < ((p_date + 1)::timestamp at time zone b.time_zone)
+              and o.created_at >= ps.local_day_start(p_date, b.time_zone) and o.created_at < ps.local_day_start(p_date + 1, b.time_zone)
             returning 1)
         select case when exists (select 1 from b) then jsonb_build_object('printed', (select count(*) from done)) end
     $$;

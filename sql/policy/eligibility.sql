@@ -21,6 +21,12 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
         v_tz text;
         v_blocks_renewal boolean;
         v_value_limit bigint;
+        v_today date;
+        v_day_start timestamptz;
+        v_capped_before timestamptz;
+        v_items_overdue bigint;
+        v_days_overdue bigint;
+        v_accruing bigint;
     begin
         if p_action is null or p_action not in ('checkout', 'renewal') then
             raise exception using errcode = 'PS422', message = 'validation_failed', detail = 'checkout or renewal.', hint = 'action:invalid';
@@ -44,26 +50,38 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
                               when v_verified is null then v_policy.max_loan_value_minor
                               else least(v_policy.max_loan_value_minor, v_verified) end;
 
-        -- The running figures (ps.patron_circulation) and the overdue loans alone: the cost does not grow
+        -- The overdue loans through the index on (patron, due date), counted against the instant the branch's
+        -- day began: converting a due date to the branch's time zone costs more than reading its index
+        -- entry, so only the accruing fines do it, only when the billed limit counts them, and not for a
+        -- loan overdue past the day its fine reached the maximum.
+        v_today := (now() at time zone v_tz)::date;
+        v_day_start := ps.local_day_start(v_today, v_tz);
+        -- From the k-th day overdue (k = max ÷ daily, rounded up) a loan's fine is the maximum; beyond ten
+        -- years of days every loan's date is converted.
+        if v_fines.daily_fine_minor > 0 and v_fines.max_fine_minor / v_fines.daily_fine_minor < 3653 then
+            v_capped_before := ps.local_day_start(v_today + 1 - (v_fines.max_fine_minor / v_fines.daily_fine_minor)::integer
+                - (v_fines.max_fine_minor % v_fines.daily_fine_minor > 0)::integer, v_tz);
+        end if;
+        select count(*), greatest(0, v_today - (min(l.due_at) at time zone v_tz)::date),
+               coalesce(sum(case when v_fines.counts_toward_billed_limit and v_policy.max_outstanding_billed_minor is not null
+                                 then case when l.due_at < v_capped_before then v_fines.max_fine_minor
+                                           else least((v_today - (l.due_at at time zone v_tz)::date) * v_fines.daily_fine_minor,
+                                                      v_fines.max_fine_minor) end end), 0)
+          into v_items_overdue, v_days_overdue, v_accruing
+          from loan l where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < v_day_start;
+
+        -- The running figures (ps.patron_circulation) and the overdue figures above: the cost does not grow
         -- with the loans not yet due.
         return query
-        with overdue as (
-            select greatest(0, (now() at time zone v_tz)::date - (l.due_at at time zone v_tz)::date) as days_overdue
-            from loan l
-            where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < now()),
-        loan_figures as (
-            select count(*) filter (where o.days_overdue > 0) as items_overdue,
-                   coalesce(max(o.days_overdue), 0)::bigint as days_overdue,
+        with loan_figures as (
+            select v_items_overdue as items_overdue, v_days_overdue as days_overdue,
                    coalesce(pc.claimed_lost, 0)::bigint as claimed_lost,
                    coalesce(pc.claimed_returned, 0)::bigint as claimed_returned,
                    coalesce(pc.claimed_never_had, 0)::bigint as claimed_never_had,
                    coalesce(pc.loan_value_minor, 0)::bigint as loan_value,
-                   coalesce(sum(least(o.days_overdue * coalesce(v_fines.daily_fine_minor, 0),
-                                      coalesce(v_fines.max_fine_minor, o.days_overdue * coalesce(v_fines.daily_fine_minor, 0)))), 0)::bigint as accruing
+                   v_accruing as accruing
             from (select 1) one
-            left join patron_circulation pc on pc.patron_id = p_patron_id
-            left join overdue o on true
-            group by pc.patron_id, pc.claimed_lost, pc.claimed_returned, pc.claimed_never_had, pc.loan_value_minor),
+            left join patron_circulation pc on pc.patron_id = p_patron_id),
         bill_figures as (
             select coalesce(pc.posted_balance_minor, 0)::bigint as posted, coalesce(pc.waived_minor, 0)::bigint as waived
             from (select 1) one left join patron_circulation pc on pc.patron_id = p_patron_id)
