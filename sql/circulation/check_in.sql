@@ -3,7 +3,7 @@
 create or replace function ps.loan_days_overdue(p_loan ps.loan) returns integer
     language sql stable
     as $$
-        select greatest(0, (now() at time zone b.time_zone)::date - (p_loan.due_at at time zone b.time_zone)::date)
+        select ps.days_overdue(p_loan.due_at, (now() at time zone b.time_zone)::date, b.time_zone)
         from ps.branch b where b.branch_id = p_loan.checkout_branch_id
     $$;
 comment on function ps.loan_days_overdue(ps.loan) is 'Days a loan is overdue now, counted in its checkout branch''s time zone.';
@@ -23,7 +23,7 @@ create or replace function ps.check_in(p_loan_id bigint) returns jsonb
         end if;
         select * into v_fines from accruing_fines_policy where institution_id = v_loan.institution_id;
         v_days := ps.loan_days_overdue(v_loan);
-        v_fine := least(v_days * coalesce(v_fines.daily_fine_minor, 0), coalesce(v_fines.max_fine_minor, v_days * coalesce(v_fines.daily_fine_minor, 0)));
+        v_fine := ps.overdue_fine(v_days, v_fines.daily_fine_minor, v_fines.max_fine_minor);
         update loan set state = 'returned', returned_at = now() where loan_id = p_loan_id returning * into v_loan;
         if v_fine > 0 then
             insert into bill (institution_id, patron_id, loan_id, kind, reason, amount_minor, posted_at)

@@ -23,6 +23,7 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
         v_value_limit bigint;
         v_today date;
         v_day_start timestamptz;
+        v_maximum_from bigint;
         v_capped_before timestamptz;
         v_items_overdue bigint;
         v_days_overdue bigint;
@@ -56,17 +57,17 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
         -- loan overdue past the day its fine reached the maximum.
         v_today := (now() at time zone v_tz)::date;
         v_day_start := ps.local_day_start(v_today, v_tz);
-        -- From the k-th day overdue (k = max ÷ daily, rounded up) a loan's fine is the maximum; beyond ten
-        -- years of days every loan's date is converted.
-        if v_fines.daily_fine_minor > 0 and v_fines.max_fine_minor / v_fines.daily_fine_minor < 3653 then
-            v_capped_before := ps.local_day_start(v_today + 1 - (v_fines.max_fine_minor / v_fines.daily_fine_minor)::integer
-                - (v_fines.max_fine_minor % v_fines.daily_fine_minor > 0)::integer, v_tz);
+        -- A loan due before the day its fine reached the maximum owes the maximum; beyond ten years of days
+        -- every loan's date is converted.
+        v_maximum_from := ps.overdue_fine_maximum_from(v_fines.daily_fine_minor, v_fines.max_fine_minor);
+        if v_maximum_from < 3653 then
+            v_capped_before := ps.local_day_start(v_today + 1 - v_maximum_from::integer, v_tz);
         end if;
-        select count(*), greatest(0, v_today - (min(l.due_at) at time zone v_tz)::date),
+        select count(*), ps.days_overdue(min(l.due_at), v_today, v_tz),
                coalesce(sum(case when v_fines.counts_toward_billed_limit and v_policy.max_outstanding_billed_minor is not null
                                  then case when l.due_at < v_capped_before then v_fines.max_fine_minor
-                                           else least((v_today - (l.due_at at time zone v_tz)::date) * v_fines.daily_fine_minor,
-                                                      v_fines.max_fine_minor) end end), 0)
+                                           else ps.overdue_fine(ps.days_overdue(l.due_at, v_today, v_tz), v_fines.daily_fine_minor,
+                                                                v_fines.max_fine_minor) end end), 0)
           into v_items_overdue, v_days_overdue, v_accruing
           from loan l where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < v_day_start;
 
