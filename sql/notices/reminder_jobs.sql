@@ -24,18 +24,20 @@ comment on function ps.reminder_settings(text, text) is
 create or replace function ps.queue_almost_overdue(p_date date) returns bigint[]
     language sql volatile
     as $$
+        -- Each branch's window (from the start of p_date to the end of its last day, in its time zone) once.
         with s as materialized (
-                select * from ps.reminder_settings('notices.almost_overdue_days', 'pac.optout_almost_overdue_auto_renew') where days > 0),
+                select r.*, ps.local_day_start(p_date, r.time_zone) as window_start,
+                       ps.local_day_start(p_date + r.days + 1, r.time_zone) as window_end
+                from ps.reminder_settings('notices.almost_overdue_days', 'pac.optout_almost_overdue_auto_renew') r where r.days > 0),
         due as (
             select l.loan_id, l.patron_id, l.due_at
             from ps.loan l
             join ps.patron p on p.patron_id = l.patron_id and p.deleted_at is null
             join s on s.branch_id = p.registered_branch_id
             where l.state = 'active'
-              and l.due_at >= (select min(ps.local_day_start(p_date, time_zone)) from s)
-              and l.due_at < (select max(ps.local_day_start(p_date + days + 1, time_zone)) from s)
-              and l.due_at >= ps.local_day_start(p_date, s.time_zone)
-              and l.due_at < ps.local_day_start(p_date + s.days + 1, s.time_zone)
+              and l.due_at >= (select min(window_start) from s)
+              and l.due_at < (select max(window_end) from s)
+              and l.due_at >= s.window_start and l.due_at < s.window_end
               and l.almost_overdue_notified_for is distinct from l.due_at
               and not (s.optout_offered and p.exclude_almost_overdue_auto_renew)
             for update of l skip locked),
@@ -65,7 +67,9 @@ comment on function ps.queue_expiration_reminders(date) is
 create or replace function ps.queue_inactive_reminders(p_date date) returns bigint[]
     language sql volatile
     as $$
-        with s as materialized (select * from ps.reminder_settings('notices.inactive_patron_days', 'pac.optout_inactive_patron') where days > 0)
+        with s as materialized (
+                select r.*, ps.local_day_start(p_date - r.days, r.time_zone) as inactive_before
+                from ps.reminder_settings('notices.inactive_patron_days', 'pac.optout_inactive_patron') r where r.days > 0)
         select coalesce(array_agg(id) filter (where id is not null), '{}') from (
             select ps.enqueue_notice(p.patron_id, 'inactive_patron',
                        jsonb_build_object('since', coalesce(p.last_activity_at, p.created_at)),
@@ -73,8 +77,8 @@ create or replace function ps.queue_inactive_reminders(p_date date) returns bigi
             from ps.patron p
             join s on s.branch_id = p.registered_branch_id
             where p.deleted_at is null
-              and coalesce(p.last_activity_at, p.created_at) < (select max(ps.local_day_start(p_date - days, time_zone)) from s)
-              and coalesce(p.last_activity_at, p.created_at) < ps.local_day_start(p_date - s.days, s.time_zone)
+              and coalesce(p.last_activity_at, p.created_at) < (select max(inactive_before) from s)
+              and coalesce(p.last_activity_at, p.created_at) < s.inactive_before
               and not (s.optout_offered and p.exclude_inactive_patron)) q
     $$;
 comment on function ps.queue_inactive_reminders(date) is
