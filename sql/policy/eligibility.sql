@@ -53,8 +53,8 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
 
         -- The overdue loans through the index on (patron, due date), counted against the instant the branch's
         -- day began: converting a due date to the branch's time zone costs more than reading its index
-        -- entry, so only the accruing fines do it, only when the billed limit counts them, and not for a
-        -- loan overdue past the day its fine reached the maximum.
+        -- entry, so only the accruing fines do it, only when the billed limit counts them, once per due
+        -- instant, and not for loans overdue past the day their fine reached the maximum.
         v_today := (now() at time zone v_tz)::date;
         v_day_start := ps.local_day_start(v_today, v_tz);
         -- A loan due before the day its fine reached the maximum owes the maximum; beyond ten years of days
@@ -63,13 +63,16 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
         if v_maximum_from < 3653 then
             v_capped_before := ps.local_day_start(v_today + 1 - v_maximum_from::integer, v_tz);
         end if;
-        select count(*), ps.days_overdue(min(l.due_at), v_today, v_tz),
-               coalesce(sum(case when v_fines.counts_toward_billed_limit and v_policy.max_outstanding_billed_minor is not null
-                                 then case when l.due_at < v_capped_before then v_fines.max_fine_minor
-                                           else ps.overdue_fine(ps.days_overdue(l.due_at, v_today, v_tz), v_fines.daily_fine_minor,
-                                                                v_fines.max_fine_minor) end end), 0)
+        -- Grouped by due instant, in the index's order: loans due together (checked out together, or due at
+        -- closing time) share one conversion.
+        select coalesce(sum(g.loans), 0), ps.days_overdue(min(g.due_at), v_today, v_tz),
+               coalesce(sum(g.loans * case when v_fines.counts_toward_billed_limit and v_policy.max_outstanding_billed_minor is not null
+                                           then case when g.due_at < v_capped_before then v_fines.max_fine_minor
+                                                     else ps.overdue_fine(ps.days_overdue(g.due_at, v_today, v_tz), v_fines.daily_fine_minor,
+                                                                          v_fines.max_fine_minor) end end), 0)
           into v_items_overdue, v_days_overdue, v_accruing
-          from loan l where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < v_day_start;
+          from (select l.due_at, count(*) as loans from loan l
+                where l.patron_id = p_patron_id and l.state = 'active' and l.due_at < v_day_start group by l.due_at) g;
 
         -- The running figures (ps.patron_circulation) and the overdue figures above: the cost does not grow
         -- with the loans not yet due.
