@@ -1,4 +1,4 @@
--- Organisation tree
+-- Organisation tree: the time zones of the consortium, its libraries and branches, and where their days begin
 create or replace function ps.is_time_zone(p_name text) returns boolean
     language sql stable
     as $$ select exists (select 1 from pg_timezone_names where name = p_name) $$;
@@ -20,3 +20,20 @@ comment on function ps.check_time_zone() is 'Trigger: refuses a time zone Postgr
 create trigger check_time_zone before insert or update of time_zone on ps.consortium for each row execute function ps.check_time_zone();
 create trigger check_time_zone before insert or update of time_zone on ps.library for each row execute function ps.check_time_zone();
 create trigger check_time_zone before insert or update of time_zone on ps.branch for each row execute function ps.check_time_zone();
+
+-- The instant a calendar day begins in a time zone. PostgreSQL reads an ambiguous local time as the later
+-- one, so where a zone sets its clocks back across midnight `day::timestamp at time zone` is the second
+-- midnight: the instant just before it then still falls on that day, and the day began as long before it
+-- as its local clock had run since midnight. Overdue counts and reminder windows compare due dates with
+-- it, so that they read an index on due_at instead of converting every loan's due date.
+-- Stable (timestamptz - interval is) and not strict, so that the planner inlines it into the query.
+create or replace function ps.local_day_start(p_day date, p_time_zone text) returns timestamptz
+    language sql stable parallel safe
+    as $$
+        select case when (((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond') at time zone p_time_zone)::date >= p_day
+                    then ((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond')
+                         - ((((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond') at time zone p_time_zone) - p_day::timestamp)
+                    else p_day::timestamp at time zone p_time_zone end
+    $$;
+comment on function ps.local_day_start(date, text) is
+    'The first instant of a calendar day in a time zone, also where clocks go back across midnight (the first of the two midnights) or skip it (the jump): an instant before it falls on an earlier day there.';
