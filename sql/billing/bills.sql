@@ -76,7 +76,7 @@ create or replace function ps.patron_bills(p_patron_id bigint) returns jsonb
             select institution_id, sum(amount_minor - paid_minor - waived_minor) as minor from ps.bill
             where patron_id = p_patron_id and state = 'outstanding' and posted_at is not null group by institution_id),
         accruing as (
-            select l.institution_id, sum(ps.overdue_fine(ps.days_overdue(l.due_at, (now() at time zone br.time_zone)::date, br.time_zone),
+            select l.institution_id, sum(ps.overdue_fine(ps.days_overdue(l.due_at, ps.local_today(br.time_zone), br.time_zone),
                     f.daily_fine_minor, f.max_fine_minor)) as minor
             from ps.loan l join ps.branch br on br.branch_id = l.checkout_branch_id
             join ps.accruing_fines_policy f on f.institution_id = l.institution_id

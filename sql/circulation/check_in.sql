@@ -3,7 +3,7 @@
 create or replace function ps.loan_days_overdue(p_loan ps.loan) returns integer
     language sql stable
     as $$
-        select ps.days_overdue(p_loan.due_at, (now() at time zone b.time_zone)::date, b.time_zone)
+        select ps.days_overdue(p_loan.due_at, ps.local_today(b.time_zone), b.time_zone)
         from ps.branch b where b.branch_id = p_loan.checkout_branch_id
     $$;
 comment on function ps.loan_days_overdue(ps.loan) is 'Days a loan is overdue now, counted in its checkout branch''s time zone.';

@@ -88,7 +88,7 @@ create or replace function ps.notice_context(p_kind text, p_patron_id bigint, p_
                                                      or (p_payload->'loanIds' is null and x.state = 'active'))), '[]'))
             when 'patron_record_expiration' then jsonb_build_object('expiration', jsonb_build_object(
                 'expiresOn', coalesce(p_payload->>'expiresOn', p.expiration_date::text),
-                'daysLeft', coalesce((p_payload->>'expiresOn')::date, p.expiration_date) - (now() at time zone b.time_zone)::date))
+                'daysLeft', coalesce((p_payload->>'expiresOn')::date, p.expiration_date) - ps.local_today(b.time_zone)))
             when 'inactive_patron' then jsonb_build_object('inactivity', jsonb_build_object(
                 'since', ps.local_date(coalesce((p_payload->>'since')::timestamptz, p.last_activity_at, p.created_at), b.time_zone)))
             else '{}'::jsonb end

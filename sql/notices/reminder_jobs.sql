@@ -112,7 +112,7 @@ create or replace function ps.run_notice_jobs(p_date date) returns jsonb
     language plpgsql volatile
     as $$
     declare
-        v_date date := coalesce(p_date, (now() at time zone (select time_zone from ps.consortium))::date);
+        v_date date := coalesce(p_date, ps.local_today((select time_zone from ps.consortium)));
         v_ids bigint[] := '{}';
         v_membership jsonb;
     begin

@@ -55,7 +55,7 @@ create or replace function ps.eligibility(p_patron_id bigint, p_branch_id bigint
         -- day began: converting a due date to the branch's time zone costs more than reading its index
         -- entry, so only the accruing fines do it, only when the billed limit counts them, once per due
         -- instant, and not for loans overdue past the day their fine reached the maximum.
-        v_today := (now() at time zone v_tz)::date;
+        v_today := ps.local_today(v_tz);
         v_day_start := ps.local_day_start(v_today, v_tz);
         -- A loan due before the day its fine reached the maximum owes the maximum; beyond ten years of days
         -- every loan's date is converted.

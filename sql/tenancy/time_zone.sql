@@ -37,3 +37,8 @@ create or replace function ps.local_day_start(p_day date, p_time_zone text) retu
     $$;
 comment on function ps.local_day_start(date, text) is
     'The first instant of a calendar day in a time zone, also where clocks go back across midnight (the first of the two midnights) or skip it (the jump): an instant before it falls on an earlier day there.';
+
+create or replace function ps.local_today(p_time_zone text) returns date
+    language sql stable parallel safe
+    as $$ select (now() at time zone p_time_zone)::date $$;
+comment on function ps.local_today(text) is 'Today''s date in a time zone (the transaction''s now()).';
