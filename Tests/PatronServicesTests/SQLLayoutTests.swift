@@ -62,7 +62,7 @@ struct SQLLayoutTests {
         #expect(loose == [])
     }
 
-    /// The checksums of migrations 0001 to 0016 are in `landed.sha256`, which is itself never edited again;
+    /// The checksums of migrations 0001 to 0018 are in `landed.sha256`, which is itself never edited again;
     /// each later migration lands with its own `NNNN_name.sql.sha256` beside it.
     @Test("a landed migration is never edited: each file matches its recorded SHA-256 (landed.sha256, or its own .sql.sha256), and every file is recorded")
     func landedMigrationsUnchanged() async throws {
