@@ -37,14 +37,23 @@ struct StreamingTests {
                     from generate_series(1, 2000) g
                     """
                 let reading = Task { try await connection.pipeline(["begin", statement, "commit"], streaming: 1..<2, rows: seen.add, pause: seen.paused) }
-                try await eventually(seconds: 60) { seen.ids.count >= 1000 }
-                let waiting = try await locker.query("""
-                    select count(*) from pg_locks where locktype = 'advisory' and objid = 7424242 and not granted
-                       and database = (select oid from pg_database where datname = current_database())
-                    """).scalar(Int.self)
+                // The state, not a moment: the statement waits on the lock (it has reached row 1500) and the
+                // reader has the first thousand rows. Checking the lock right after the rows arrived raced
+                // the server on a slow machine: rows come as made, so row 1000 could be read before the
+                // server reached row 1500.
+                var waiting = 0
+                try await eventually(seconds: 60) {
+                    waiting = try await locker.query("""
+                        select count(*) from pg_locks where locktype = 'advisory' and objid = 7424242 and not granted
+                           and database = (select oid from pg_database where datname = current_database())
+                        """).scalar(Int.self)
+                    return waiting == 1 && seen.ids.count >= 1000
+                }
+                let readWhileWaiting = seen.ids.count
                 _ = try await locker.query("select pg_advisory_unlock(7424242)")
                 try await reading.value
                 #expect(waiting == 1, "the first thousand rows were read while the statement still waited on its lock")
+                #expect((1000..<1500).contains(readWhileWaiting), "nothing past the row that waits arrived before the lock was released")
                 #expect(seen.ids == Array(1...2000))
                 #expect(seen.results > 1)
                 #expect(seen.pauses > 0)
