@@ -25,10 +25,6 @@ create or replace function ps.notice_variables(p_kind text) returns text[]
 comment on function ps.notice_variables(text) is
     'The Mustache variables (dotted paths; a list''s item fields as list.field) a template of a notice kind may use.';
 
-create or replace function ps.local_date(p_at timestamptz, p_time_zone text) returns text
-    language sql stable as $$ select to_char(p_at at time zone p_time_zone, 'YYYY-MM-DD') $$;
-comment on function ps.local_date(timestamptz, text) is 'A timestamp''s calendar date (YYYY-MM-DD) in a time zone.';
-
 -- The kind-specific part reads the payload's ids; without them (a template preview) it shows the
 -- patron's latest matching record, so staff see a realistic notice.
 create or replace function ps.notice_context(p_kind text, p_patron_id bigint, p_payload jsonb) returns jsonb

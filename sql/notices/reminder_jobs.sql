@@ -100,7 +100,7 @@ create or replace function ps.queue_bill_reminders(p_date date) returns bigint[]
             join ps.bill b on b.patron_id = p.patron_id
             join ps.branch br on br.branch_id = p.registered_branch_id
             cross join lateral (select max(x) as days from unnest(pol.reminder_days) x
-                                where (b.posted_at at time zone br.time_zone)::date + x <= p_date) d
+                                where ps.local_date(b.posted_at, br.time_zone) + x <= p_date) d
             where b.state = 'outstanding' and b.posted_at is not null and b.amount_minor > b.paid_minor + b.waived_minor
               and d.days is not null and (cardinality(pol.bill_kinds) = 0 or b.kind = any (pol.bill_kinds))
               and not exists (select 1 from ps.outbox o where o.dedupe_key = 'bill:' || b.bill_id || ':reminder:' || d.days)) q

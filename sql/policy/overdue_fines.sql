@@ -5,7 +5,7 @@
 
 create or replace function ps.days_overdue(p_due_at timestamptz, p_today date, p_time_zone text) returns integer
     language sql immutable parallel safe
-    as $$ select greatest(0, p_today - (p_due_at at time zone p_time_zone)::date) $$;
+    as $$ select greatest(0, p_today - ps.local_date(p_due_at, p_time_zone)) $$;
 comment on function ps.days_overdue(timestamptz, date, text) is
     'Calendar days a loan due at p_due_at is overdue on p_today (the date in the branch''s time zone), counted in that time zone; 0 when not overdue.';
 

@@ -21,6 +21,13 @@ create trigger check_time_zone before insert or update of time_zone on ps.consor
 create trigger check_time_zone before insert or update of time_zone on ps.library for each row execute function ps.check_time_zone();
 create trigger check_time_zone before insert or update of time_zone on ps.branch for each row execute function ps.check_time_zone();
 
+-- An instant's calendar date in a time zone: the one conversion the rules below and the notices build on
+-- (a notice's JSON shows it as YYYY-MM-DD). Immutable and not strict, so that the planner inlines it.
+create or replace function ps.local_date(p_at timestamptz, p_time_zone text) returns date
+    language sql immutable parallel safe
+    as $$ select (p_at at time zone p_time_zone)::date $$;
+comment on function ps.local_date(timestamptz, text) is 'An instant''s calendar date in a time zone.';
+
 -- The instant a calendar day begins in a time zone. PostgreSQL reads an ambiguous local time as the later
 -- one, so where a zone sets its clocks back across midnight `day::timestamp at time zone` is the second
 -- midnight: the instant just before it then still falls on that day, and the day began as long before it
@@ -30,7 +37,7 @@ create trigger check_time_zone before insert or update of time_zone on ps.branch
 create or replace function ps.local_day_start(p_day date, p_time_zone text) returns timestamptz
     language sql stable parallel safe
     as $$
-        select case when (((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond') at time zone p_time_zone)::date >= p_day
+        select case when ps.local_date((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond', p_time_zone) >= p_day
                     then ((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond')
                          - ((((p_day::timestamp at time zone p_time_zone) - interval '1 microsecond') at time zone p_time_zone) - p_day::timestamp)
                     else p_day::timestamp at time zone p_time_zone end
@@ -40,5 +47,5 @@ comment on function ps.local_day_start(date, text) is
 
 create or replace function ps.local_today(p_time_zone text) returns date
     language sql stable parallel safe
-    as $$ select (now() at time zone p_time_zone)::date $$;
+    as $$ select ps.local_date(now(), p_time_zone) $$;
 comment on function ps.local_today(text) is 'Today''s date in a time zone (the transaction''s now()).';
