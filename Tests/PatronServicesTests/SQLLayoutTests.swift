@@ -62,9 +62,9 @@ struct SQLLayoutTests {
         #expect(loose == [])
     }
 
-    /// The checksums of migrations 0001 to 0018 are in `landed.sha256`, which is itself never edited again;
-    /// each later migration lands with its own `NNNN_name.sql.sha256` beside it.
-    @Test("a landed migration is never edited: each file matches its recorded SHA-256 (landed.sha256, or its own .sql.sha256), and every file is recorded")
+    /// Each migration lands with its own `NNNN_name.sql.sha256` beside it, written once and never edited:
+    /// a shared manifest would be edited every time a migration is added.
+    @Test("a landed migration is never edited: each file matches the SHA-256 recorded beside it (NNNN_name.sql.sha256), and every file is recorded")
     func landedMigrationsUnchanged() async throws {
         let directory = TestDatabase.sqlDirectory + "/migrations"
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory)
