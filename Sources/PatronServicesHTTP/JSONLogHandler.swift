@@ -4,7 +4,7 @@ import Postgres
 import Synchronization
 
 /// Writes each log line as one JSON object (ts, level, label, message, then the metadata; keys sorted)
-/// to standard output, for log shippers. `log.format` = `json` (the default) selects it; `text` keeps
+/// to standard output (or another descriptor: the benchmarks give the service a file), for log shippers. `log.format` = `json` (the default) selects it; `text` keeps
 /// swift-log's stream.
 ///
 /// The line is written by hand, not through Foundation's `JSONSerialization` with sorted keys and an
@@ -15,8 +15,13 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     let label: String
+    /// Where the lines go: standard output, unless told otherwise.
+    let output: Int32
 
-    public init(label: String) { self.label = label }
+    public init(label: String, output: Int32 = STDOUT_FILENO) {
+        self.label = label
+        self.output = output
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -24,7 +29,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// Whole lines only: two tasks logging at once never interleave their bytes.
-    private static let output = Mutex(())
+    private static let writing = Mutex(())
 
     public func log(event: LogEvent) {
         var time = timespec()
@@ -33,11 +38,11 @@ public struct JSONLogHandler: LogHandler {
             seconds: Int(time.tv_sec), milliseconds: Int(time.tv_nsec) / 1_000_000, level: event.level, label: label,
             message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }))
         line.append(0x0A)
-        Self.output.withLock { _ in
+        Self.writing.withLock { _ in
             line.withUnsafeBytes { bytes in
                 var written = 0
                 while written < bytes.count {
-                    let count = write(STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
+                    let count = write(output, bytes.baseAddress! + written, bytes.count - written)
                     if count < 0 && errno == EINTR { continue }
                     guard count > 0 else { return }  // standard output is gone: the line is lost, as a full pipe's would be
                     written += count

@@ -68,14 +68,14 @@ struct LoadRunner {
         return try LoadFigures.pgbench(output, logPrefix: logPrefix)
     }
 
-    /// The service's configuration in the benchmark: loopback, quiet logs, the bench database, and no
-    /// hourly reminder jobs: they run when the service starts, and the benchmark starts it for every
-    /// measurement, where on a 100k-patron consortium they took a core for seconds. Every other setting
-    /// (the pool's size and queue among them) as it ships.
+    /// The service's configuration in the benchmark: loopback, the bench database, and no hourly reminder
+    /// jobs: they run when the service starts, and the benchmark starts it for every measurement, where on
+    /// a 100k-patron consortium they took a core for seconds. Every other setting as it ships: the pool's
+    /// size and queue, and the log level (info: one access-log line a request, see ``logging``).
     var serviceConfiguration: ConfigReader {
         let url = "host=\(cluster.socketDirectory) port=\(cluster.port) user=patron_app dbname=\(database)"
         return ConfigReader(providers: [InMemoryProvider(values: [
-            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false), "log.level": "error",
+            "http.host": "127.0.0.1", "http.port": .init(.int(port), isSecret: false),
             "notices.jobsIntervalSeconds": .init(.int(0), isSecret: false),
             "database.url": .init(.string(url), isSecret: true),
         ])])
@@ -97,8 +97,15 @@ struct LoadRunner {
             """)
     }
 
-    /// The service logs as it ships: JSON lines (`log.format` json), bootstrapped as `serve` does.
-    private static let logging: Void = LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    /// The service logs as it ships: JSON lines (`log.format` json) at info, bootstrapped as `serve` does,
+    /// into a file as a deployment's log would be (not the terminal, where the figures are printed). The
+    /// file is unlinked once open: the service pays for every line's write, and no run leaves its lines.
+    private static let logging: Void = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("patron-services-bench-\(getpid()).log").path
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        unlink(path)
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, output: file >= 0 ? file : STDERR_FILENO) }
+    }()
 
     /// Runs `body` while the service, configured as it ships, serves on `port` in this process.
     func withService<T>(_ body: () async throws -> T) async throws -> T {

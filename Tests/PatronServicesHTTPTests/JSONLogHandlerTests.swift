@@ -30,4 +30,23 @@ struct JSONLogHandlerTests {
         #expect(JSONLogHandler.timestamp(seconds: 951_782_400, milliseconds: 120) == "2000-02-29T00:00:00.120Z")
         #expect(JSONLogHandler.timestamp(seconds: 4_102_444_799, milliseconds: 5) == "2099-12-31T23:59:59.005Z")
     }
+
+    @Test("a handler given a file writes its lines there, one whole JSON object a line (the benchmarks log so)")
+    func writesToItsDescriptor() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("json-log-\(UUID().uuidString).log").path
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        try #require(file >= 0)
+        defer { unlink(path) }
+        var logger = Logger(label: "bench-log") { JSONLogHandler(label: $0, output: file) }
+        logger[metadataKey: "request.id"] = "r-1"
+        logger.info("request", metadata: ["http.status": "200"])
+        logger.debug("below the level")
+        logger.error("second")
+        close(file)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+        #expect(objects.map { $0["message"] } == ["request", "second"])
+        #expect(objects.first?["http.status"] == "200")
+        #expect(objects.allSatisfy { $0["request.id"] == "r-1" && $0["label"] == "bench-log" })
+    }
 }
