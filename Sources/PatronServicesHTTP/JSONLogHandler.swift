@@ -1,11 +1,11 @@
 import Glibc
 import Logging
 import Postgres
-import Synchronization
 
 /// Writes each log line as one JSON object (ts, level, label, message, then the metadata; keys sorted)
-/// to standard output (or another descriptor: the benchmarks give the service a file), for log shippers. `log.format` = `json` (the default) selects it; `text` keeps
-/// swift-log's stream.
+/// to standard output (or another descriptor: the benchmarks give the service a file), for log shippers,
+/// through a ``LogWriter``, so that no request waits for the log's reader. `log.format` = `json` (the
+/// default) selects it; `text` keeps swift-log's stream.
 ///
 /// The line is written by hand, not through Foundation's `JSONSerialization` with sorted keys and an
 /// `ISO8601FormatStyle`: that cost 15% of the service's CPU for a report page and more of a small request,
@@ -15,21 +15,18 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     let label: String
-    /// Where the lines go: standard output, unless told otherwise.
-    let output: Int32
+    /// Where the lines go: standard output's writer, unless told otherwise.
+    let writer: LogWriter
 
-    public init(label: String, output: Int32 = STDOUT_FILENO) {
+    public init(label: String, writer: LogWriter = .standardOutput) {
         self.label = label
-        self.output = output
+        self.writer = writer
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-
-    /// Whole lines only: two tasks logging at once never interleave their bytes.
-    private static let writing = Mutex(())
 
     public func log(event: LogEvent) {
         var time = timespec()
@@ -38,17 +35,7 @@ public struct JSONLogHandler: LogHandler {
             seconds: Int(time.tv_sec), milliseconds: Int(time.tv_nsec) / 1_000_000, level: event.level, label: label,
             message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }))
         line.append(0x0A)
-        Self.writing.withLock { _ in
-            line.withUnsafeBytes { bytes in
-                var written = 0
-                while written < bytes.count {
-                    let count = write(output, bytes.baseAddress! + written, bytes.count - written)
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { return }  // standard output is gone: the line is lost, as a full pipe's would be
-                    written += count
-                }
-            }
-        }
+        writer.append(line, urgent: event.level >= .error)
     }
 
     /// One log line's JSON object, without its newline. `ts`, `level`, `label` and `message` are always the

@@ -104,7 +104,8 @@ struct LoadRunner {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("patron-services-bench-\(getpid()).log").path
         let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         unlink(path)
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, output: file >= 0 ? file : STDERR_FILENO) }
+        let writer = LogWriter(descriptor: file >= 0 ? file : STDERR_FILENO)
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, writer: writer) }
     }()
 
     /// Runs `body` while the service, configured as it ships, serves on `port` in this process.

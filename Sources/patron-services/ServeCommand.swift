@@ -26,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
             // Let the application start (and so own, and stop at shutdown) the embedded cluster.
             if let cluster = provider.embedded, provider.startedEmbedded { try cluster.stop() }
         }
+        // The log's last lines (the shutdown's among them) are written before the process exits, unless
+        // the log's reader has stopped: then the process exits after 5 s all the same.
+        defer { LogWriter.standardOutput.flush(waitingAtMost: 5) }
         let app = try await buildApplication(reader: reader)
         try await app.runService()
     }

@@ -29,12 +29,13 @@ results = []
 class Service:
     """`serve --demo` in its own folder, on a free port, with the given extra environment."""
 
-    def __init__(self, folder, env=None):
+    def __init__(self, folder, env=None, read_log=True):
         os.chmod(folder, 0o755)  # the postgres user runs the embedded cluster inside it
         self.folder = folder
         self.port = free_port()
         environment = dict(os.environ, DATABASE_EMBEDDED_DIRECTORY=os.path.join(folder, "pg"), LOG_LEVEL="warning",
-                           SQL_DIRECTORY=os.path.join(ROOT, "sql"), **(env or {}))
+                           SQL_DIRECTORY=os.path.join(ROOT, "sql"))
+        environment.update(env or {})
         self.log = open(os.path.join(folder, "service.log"), "w")
         self.process = subprocess.Popen([BINARY, "serve", "--demo", "--port", str(self.port)], cwd=folder,
                                         stdout=subprocess.PIPE, stderr=self.log, env=environment, text=True)
@@ -50,7 +51,8 @@ class Service:
             # The export line (for the README tour) is the last line of the credentials.
             if "exports" in self.credentials or time.time() > deadline:
                 break
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
+        if read_log:  # else nobody reads standard output (the log) once the credentials are in
+            threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
         while time.time() < deadline:
             try:
                 if self.get("/ready")[0] == 200:
@@ -243,6 +245,27 @@ def shutdown_under_load(service_unused):
     assert answered[0] > 0 and not broken, f"answered {answered[0]}, broken {len(broken)}: {broken[:3]}"
 
 
+@probe("a log reader that stops reading stops nothing: 2,000 requests answered, each logged at info, and SIGTERM still ends the service")
+def stalled_log_reader(service_unused):
+    folder = tempfile.mkdtemp(prefix="ps-stalled-log-")
+    # 2,000 access-log lines are some 500 KB: the pipe (64 KiB) fills within the first 300 requests.
+    target = Service(folder, {"LOG_LEVEL": "info"}, read_log=False)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", target.port, timeout=30)
+        statuses = []
+        for _ in range(2000):
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        connection.close()
+        assert statuses.count(200) == 2000, f"{statuses.count(200)} of 2000 answered 200"
+    finally:
+        target.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert target.process.returncode != -signal.SIGKILL, "the service had to be killed: its shutdown waited for the log's reader"
+
+
 @probe("concurrent resends of one Idempotency-Key all get the first answer")
 def idempotent_resends(service):
     pac = {"x-pac-client-key": service.credentials["pac"]}
@@ -327,7 +350,7 @@ def main():
     service = Service(folder)
     try:
         for run in [report_login, lockout_abuse, pin_race, hostile_inputs, idempotent_resends, sign_in_timing, restart_under_writes,
-                    idle_flood, shutdown_under_load]:
+                    idle_flood, shutdown_under_load, stalled_log_reader]:
             run(service)
     finally:
         service.stop()
